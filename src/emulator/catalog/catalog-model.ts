@@ -1,0 +1,44 @@
+/** Which request/response dialect a model speaks on InvokeModel (the emulator's own mapping). */
+export type Dialect =
+  | "anthropic-messages"
+  | "nova-messages"
+  | "llama"
+  | "mistral"
+  | "titan-text"
+  | "cohere-command-r"
+  | "cohere-command"
+  | "titan-embed"
+  | "cohere-embed"
+  | "stability-sdxl"
+  | "stability-sd3"
+  | "titan-image";
+
+/** The kind of output a model produces. */
+export type Modality = "text" | "embedding" | "image";
+
+/** One foundation model the emulator serves. */
+export interface CatalogModel {
+  /** Base model id, e.g. `anthropic.claude-3-haiku-20240307-v1:0`. */
+  readonly modelId: string;
+  readonly modelName: string;
+  readonly providerName: string;
+  readonly dialect: Dialect;
+  readonly output: Modality;
+  readonly inputModalities: readonly ("TEXT" | "IMAGE")[];
+  /** Whether InvokeModelWithResponseStream / ConverseStream are supported. */
+  readonly streaming: boolean;
+  /** Whether Converse / ConverseStream are supported. */
+  readonly converse: boolean;
+  /** Whether CountTokens is supported. */
+  readonly countTokens: boolean;
+  /** Whether on-demand invocation by base id is allowed (else only through a profile). */
+  readonly onDemand: boolean;
+  /** Geographic prefixes with a system-defined cross-region inference profile. */
+  readonly profiles: readonly ("us" | "eu" | "apac" | "global")[];
+  /** Quota tokens charged per output token (5 for Claude 4-family models). */
+  readonly outputBurndown: number;
+  /** The model's largest allowed `max_tokens`. */
+  readonly maxOutputTokens: number;
+  /** The output budget Bedrock applies when the request does not set one. */
+  readonly defaultMaxTokens: number;
+}
