@@ -5,6 +5,7 @@ import type { CatalogModel } from "../catalog/catalog-model.js";
 import { ModelCatalog } from "../catalog/model-catalog.js";
 import type { EmulatorConfig, EmulatorConfigInput } from "../config/emulator-config.js";
 import { mergeEmulatorConfig } from "../config/parse-emulator-config.js";
+import { scriptedStagesFor } from "../responders/scripted-stage.js";
 import {
   type ResponderStage,
   syntheticStage,
@@ -42,7 +43,7 @@ export class EmulatorState {
   constructor(
     config: EmulatorConfig,
     clock: Clock,
-    stageFactory: StageFactory = () => [syntheticStage],
+    stageFactory: StageFactory = (next) => [...scriptedStagesFor(next), syntheticStage],
   ) {
     this.config = config;
     this.clock = clock;
@@ -60,12 +61,15 @@ export class EmulatorState {
   /** Applies a configuration change while running; a bad change is refused whole. */
   configure(change: EmulatorConfigInput): EmulatorConfig {
     const next = mergeEmulatorConfig(this.config, change);
+    // Everything that can refuse the change runs before anything is replaced.
+    const catalog = buildCatalog(next);
+    const stages = this.#stageFactory(next);
     this.config = next;
-    this.catalog = buildCatalog(next);
+    this.catalog = catalog;
     this.quotas.configure(next.quotas);
     this.latency.configure(next.latency, next.modelLatency);
     this.faults.configure(next.faults);
-    this.responder.configure(this.#stageFactory(next));
+    this.responder.configure(stages);
     return next;
   }
 
