@@ -2,6 +2,7 @@ import { QuarryError } from "../../errors/quarry-error.js";
 import { awsErrors } from "../emulator-error.js";
 import { jsonResponse } from "../server/emulator-request.js";
 import type { Operation } from "../server/operation.js";
+import { getProcessInfo } from "./get-process-info.js";
 
 /** Every control route lives under this prefix, which no AWS API uses. */
 export const CONTROL_PREFIX = "/_quarry";
@@ -68,6 +69,7 @@ export const CONTROL_OPERATIONS: readonly Operation[] = [
   updateConfig,
   resetState,
   health,
+  getProcessInfo,
 ];
 
 /** Secret keys never leave the process, not even to the control API. */
