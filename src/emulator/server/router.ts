@@ -15,7 +15,7 @@ interface CompiledRoute {
 }
 
 /** Checks a request before routing (SigV4, bearer tokens); throws an EmulatorError to refuse. */
-export type RequestGuard = (request: EmulatorRequest, state: EmulatorState) => void;
+export type RequestGuard = (request: EmulatorRequest, state: EmulatorState) => void | Promise<void>;
 
 const JSON_HEADERS = { "content-type": "application/json" } as const;
 
@@ -77,7 +77,8 @@ export class Router {
       if (!match) throw awsErrors.unknownOperation();
       operationName = match.operation.name;
       modelId = match.params.modelId;
-      if (!rawPath.startsWith("/_quarry/")) for (const guard of this.#guards) guard(request, state);
+      if (!rawPath.startsWith("/_quarry/"))
+        for (const guard of this.#guards) await guard(request, state);
       response = await match.operation.handle(request, match.params, state);
     } catch (error) {
       const wire = error instanceof EmulatorError ? error : awsErrors.internal();
