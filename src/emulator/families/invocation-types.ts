@@ -20,7 +20,12 @@ export interface Turn {
   readonly text: string;
   readonly toolCalls: readonly ToolCall[];
   /** Tool results the user sends back, by tool-use id. */
-  readonly toolResults: readonly { readonly toolUseId: string; readonly text: string }[];
+  readonly toolResults: readonly {
+    readonly toolUseId: string;
+    readonly text: string;
+    /** `error` when the caller reports that the tool failed. */
+    readonly status?: "success" | "error";
+  }[];
 }
 
 /** A text-generation request, whatever dialect it came in. */
@@ -36,6 +41,11 @@ export interface TextCall {
   readonly toolChoice: { readonly type: "auto" | "any" | "tool" | "none"; readonly name?: string };
   /** A JSON Schema the reply must match (Converse `outputConfig`), if any. */
   readonly responseSchema?: unknown;
+  /**
+   * How the API the call came through spells tool-use ids (Converse: `tooluse_`); when absent,
+   * the model family's native form is used.
+   */
+  readonly toolUseIdPrefix?: string;
   readonly imageCount: number;
   readonly temperature?: number;
 }
