@@ -171,6 +171,8 @@ export interface CodecModel {
   readonly maxOutputTokens: number;
   /** The `maxTokens` used when a request does not say. */
   readonly defaultMaxTokens: number;
+  /** The model takes `temperature` or `topP`, not both (Claude Sonnet 4.5, Haiku 4.5). */
+  readonly temperatureOrTopP?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +297,10 @@ export interface EmbeddingOptions {
   readonly normalize?: boolean;
   /** Cohere: what the texts are for. @default "search_document" */
   readonly inputType?: "search_document" | "search_query" | "classification" | "clustering";
-  /** Cohere: how to cut over-long texts. @default "END" (Bedrock's own default) */
+  /**
+   * Cohere: how to cut over-long texts. Sent only when given: the AWS pages disagree on the
+   * service default (`NONE` on one, `END` on the v3 page).
+   */
   readonly truncate?: "NONE" | "START" | "END";
   /** Family-specific fields merged into the body last. */
   readonly additionalFields?: Readonly<Record<string, unknown>>;
