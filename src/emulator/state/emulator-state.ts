@@ -6,13 +6,15 @@ import { ModelCatalog } from "../catalog/model-catalog.js";
 import type { EmulatorConfig, EmulatorConfigInput } from "../config/emulator-config.js";
 import { mergeEmulatorConfig } from "../config/parse-emulator-config.js";
 import { scriptedStagesFor } from "../responders/scripted-stage.js";
+import { structuredOutputStage } from "../responders/structured-output-stage.js";
 import {
   type ResponderStage,
   syntheticStage,
   TextResponder,
 } from "../responders/text-responder.js";
+import { toolUseStage } from "../responders/tool-use-stage.js";
 import { EmulatorStats } from "./emulator-stats.js";
-import { FaultPlan } from "./fault-plan.js";
+import { checkFaultRates, FaultPlan } from "./fault-plan.js";
 import { LatencyModel } from "./latency-model.js";
 import { QuotaLedger } from "./quota-ledger.js";
 import { SeededRandom } from "./seeded-random.js";
@@ -43,7 +45,12 @@ export class EmulatorState {
   constructor(
     config: EmulatorConfig,
     clock: Clock,
-    stageFactory: StageFactory = (next) => [...scriptedStagesFor(next), syntheticStage],
+    stageFactory: StageFactory = (next) => [
+      ...scriptedStagesFor(next),
+      toolUseStage,
+      structuredOutputStage,
+      syntheticStage,
+    ],
   ) {
     this.config = config;
     this.clock = clock;
@@ -64,12 +71,16 @@ export class EmulatorState {
     // Everything that can refuse the change runs before anything is replaced.
     const catalog = buildCatalog(next);
     const stages = this.#stageFactory(next);
+    checkFaultRates(next.faults);
+    const reseed = next.seed !== this.config.seed;
     this.config = next;
     this.catalog = catalog;
     this.quotas.configure(next.quotas);
     this.latency.configure(next.latency, next.modelLatency);
     this.faults.configure(next.faults);
     this.responder.configure(stages);
+    // A new seed restarts the random streams from it, as if the emulator had started with it.
+    if (reseed) this.#restartRandom();
     return next;
   }
 
@@ -77,6 +88,11 @@ export class EmulatorState {
   reset(): void {
     this.stats.reset();
     this.quotas.reset();
+    this.#restartRandom();
+    this.#requestCounter = 0;
+  }
+
+  #restartRandom(): void {
     this.#faultRandom = new SeededRandom(this.config.seed);
     this.#latencyRandom = new SeededRandom(this.config.seed ^ 0x5bd1e995);
     this.faults = new FaultPlan(this.config.faults, this.#faultRandom);
@@ -85,7 +101,6 @@ export class EmulatorState {
       this.config.modelLatency,
       this.#latencyRandom,
     );
-    this.#requestCounter = 0;
   }
 
   /** A request id: sequential, so logs and cassettes line up run after run. */

@@ -4,19 +4,28 @@ import type { Clock } from "../../clock/clock.js";
 export interface RequestRecord {
   readonly operation: string;
   readonly modelId?: string;
-  /** `ok`, `throttled:tpm|rpm|concurrency|tpd`, an exception name, `reset`, `truncated`, ... */
+  /**
+   * `ok`; `throttled:tpm|rpm|concurrency|tpd`; `fault:<kind>` for an injected fault (see
+   * `FaultKind`); an AWS exception name for any other error (`ValidationException`, ...);
+   * `client-aborted` when the client went away mid-stream.
+   */
   readonly outcome: string;
   readonly inputTokens?: number;
   readonly outputTokens?: number;
 }
 
-/** One second of the timeline. */
+/** One second of the timeline: the requests that finished in it, by kind of outcome. */
 export interface TimelineSecond {
+  /** Whole seconds since the emulator started (or was last reset). */
   readonly second: number;
   requests: number;
   ok: number;
+  /** Refused by a quota (`throttled:*`). */
   throttled: number;
+  /** Given an injected fault (`fault:*`). */
   faults: number;
+  /** Any other failure: validation errors, unknown models, clients that went away. */
+  errors: number;
   inputTokens: number;
   outputTokens: number;
 }
@@ -52,6 +61,7 @@ export class EmulatorStats {
     this.#origin = clock.now();
   }
 
+  /** Counts one finished request, in the second of the timeline it finished in. */
   record(entry: RequestRecord): void {
     this.#requests++;
     this.#byOperation[entry.operation] ??= {};
@@ -75,6 +85,7 @@ export class EmulatorStats {
           ok: 0,
           throttled: 0,
           faults: 0,
+          errors: 0,
           inputTokens: 0,
           outputTokens: 0,
         };
@@ -84,12 +95,14 @@ export class EmulatorStats {
     }
     slot.requests++;
     if (entry.outcome === "ok") slot.ok++;
-    else if (entry.outcome.startsWith("throttled")) slot.throttled++;
-    else slot.faults++;
+    else if (entry.outcome.startsWith("throttled:")) slot.throttled++;
+    else if (entry.outcome.startsWith("fault:")) slot.faults++;
+    else slot.errors++;
     slot.inputTokens += entry.inputTokens ?? 0;
     slot.outputTokens += entry.outputTokens ?? 0;
   }
 
+  /** A deep copy of the statistics, safe to keep while counting goes on. */
   snapshot(): StatsSnapshot {
     return structuredClone({
       requests: this.#requests,
@@ -103,6 +116,7 @@ export class EmulatorStats {
     });
   }
 
+  /** Starts counting from zero and the timeline from second 0; requests in flight stay counted. */
   reset(): void {
     this.#origin = this.#clock.now();
     this.#requests = 0;

@@ -4,7 +4,9 @@ import type { SeededRandom } from "./seeded-random.js";
 /**
  * Time to first token plus time per output token, each scaled by a seeded jitter factor in
  * [1 - jitter, 1 + jitter]. Non-streaming replies wait for the whole generation; streams are
- * paced chunk by chunk.
+ * paced chunk by chunk. Per-model settings (`modelLatency`) are looked up by each of the keys
+ * a call gives, in order (the id as requested, the quota key, the base model id), falling back
+ * to the global setting; a per-model entry replaces the global one whole.
  */
 export class LatencyModel {
   #global: LatencyConfig;
@@ -44,10 +46,13 @@ export class LatencyModel {
     return config.firstTokenMs > 0 ? config.firstTokenMs * this.#jitter(config) : 0;
   }
 
-  /** Milliseconds to produce `tokens` output tokens. */
+  /**
+   * Milliseconds to produce `tokens` output tokens. Stream chunks that carry no tokens take no
+   * time and draw no jitter, so the jitter sequence depends only on the text produced.
+   */
   outputMs(keys: readonly string[], tokens: number): number {
     const config = this.#config(keys);
-    return config.perOutputTokenMs > 0
+    return config.perOutputTokenMs > 0 && tokens > 0
       ? config.perOutputTokenMs * tokens * this.#jitter(config)
       : 0;
   }
