@@ -48,6 +48,8 @@ export interface TextCall {
   readonly toolUseIdPrefix?: string;
   readonly imageCount: number;
   readonly temperature?: number;
+  /** Which of a family's body forms the request used, when it has several (Mistral `chat`). */
+  readonly bodyForm?: string;
 }
 
 /** An embedding request: one or more texts. */
@@ -57,6 +59,8 @@ export interface EmbeddingCall {
   readonly dimensions: number;
   readonly normalize: boolean;
   readonly promptText: string;
+  /** The representations asked for (`float`, `int8`, `binary`, ...), in the family's words. */
+  readonly embeddingTypes?: readonly string[];
 }
 
 /** An image-generation request. */
@@ -66,6 +70,7 @@ export interface ImageCall {
   readonly width: number;
   readonly height: number;
   readonly count: number;
+  /** The seed of the first image; image `i` of a batch uses `seed + i`. */
   readonly seed: number;
   readonly promptText: string;
 }
@@ -113,6 +118,8 @@ export interface RenderContext {
   readonly model: CatalogModel;
   readonly requestId: string;
   readonly metrics: InvocationMetrics;
+  /** The parsed text call, for replies whose shape follows the request's (Mistral chat). */
+  readonly call?: TextCall;
 }
 
 /**

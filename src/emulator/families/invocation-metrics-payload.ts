@@ -1,0 +1,15 @@
+import type { InvocationMetrics } from "./invocation-types.js";
+
+/**
+ * The `amazon-bedrock-invocationMetrics` object Bedrock adds to the last chunk of an
+ * InvokeModelWithResponseStream reply, whatever the family.
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/inference-invoke.html
+ */
+export function invocationMetricsPayload(metrics: InvocationMetrics): Record<string, number> {
+  return {
+    inputTokenCount: metrics.inputTokens,
+    outputTokenCount: metrics.outputTokens,
+    invocationLatency: metrics.invocationLatencyMs,
+    firstByteLatency: metrics.firstByteLatencyMs,
+  };
+}
