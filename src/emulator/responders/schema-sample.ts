@@ -106,8 +106,8 @@ class SchemaSampler {
     for (let hops = 0; typeof schema.$ref === "string" && hops < 32; hops++) {
       const { $ref, ...rest } = schema;
       const target = this.#resolveRef($ref as string);
-      if (target === undefined) return rest;
-      schema = merge(target, rest);
+      if (target === null || typeof target !== "object") return rest;
+      schema = merge(target as Schema, rest);
     }
     if (Array.isArray(schema.allOf)) {
       const { allOf, ...rest } = schema;
