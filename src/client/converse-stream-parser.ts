@@ -19,11 +19,13 @@ export class ConverseStreamParser implements StreamParser {
   #stopReason: string | undefined;
   #stopped = false;
   #usage: Usage | undefined;
+  #lastEvent: string | undefined;
   /** The stream's `trace` from its metadata (guardrail assessments), if any. */
   trace: unknown;
 
   parse(event: unknown): StreamPart[] {
     const output = event as ConverseStreamOutput;
+    this.#lastEvent = Object.keys(output).find((key) => key !== "$unknown") ?? this.#lastEvent;
     if (output.contentBlockStart) {
       const index = output.contentBlockStart.contentBlockIndex ?? 0;
       const toolUse = output.contentBlockStart.start?.toolUse;
@@ -93,7 +95,7 @@ export class ConverseStreamParser implements StreamParser {
 
   finish(): StreamPart[] {
     if (!this.#stopped) {
-      throw truncatedStream("The ConverseStream response ended without its messageStop event.");
+      throw truncatedStream(this.#lastEvent);
     }
     const parts: StreamPart[] = [];
     for (const index of [...this.#blocks.keys()]) parts.push(...this.#closeBlock(index));

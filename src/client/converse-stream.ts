@@ -1,0 +1,61 @@
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
+import { ConverseStreamCommand, type ConverseStreamRequest } from "@aws-sdk/client-bedrock-runtime";
+import type { ConverseCallRequest } from "./converse.js";
+import { converseSettings, prepareConverse } from "./converse.js";
+import { ConverseStreamParser } from "./converse-stream-parser.js";
+import { toOutcome } from "./invoke.js";
+import type { QuarryContext } from "./quarry-context.js";
+import { QuarryStream } from "./quarry-stream.js";
+import { runStream } from "./run-stream.js";
+import type { TextOutcome } from "./text-call.js";
+import { toConverseInput } from "./to-converse-input.js";
+
+/** ConverseStream as a `QuarryStream` of parts; the request is sent when first read. */
+export function converseStream(
+  context: QuarryContext,
+  request: ConverseCallRequest,
+): QuarryStream<TextOutcome> {
+  const prepared = prepareConverse(request);
+  return new QuarryStream<TextOutcome>(async (sink) => {
+    const model = await context.model(request.model, "converseStream");
+    const fullMaxTokens = prepared.textRequest.maxTokens ?? model.defaultMaxTokens;
+    const settings = converseSettings(request);
+    const { result, parser } = await runStream(
+      context,
+      {
+        model,
+        route: "converse-stream",
+        ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
+        signal: request.signal,
+        inputTokens: prepared.inputTokens,
+        maxTokens: prepared.textRequest.maxTokens ?? "auto",
+        fullMaxTokens,
+        open: async (maxTokens, signal) => {
+          const input = toConverseInput(
+            model.modelId,
+            prepared.textRequest,
+            settings,
+            maxTokens,
+          ) as ConverseStreamRequest;
+          const output = await context.client.send(new ConverseStreamCommand(input), {
+            abortSignal: signal,
+          });
+          return output.stream ?? emptyStream();
+        },
+        createParser: () => new ConverseStreamParser(),
+        chunkOf: (event) => event,
+      },
+      sink,
+    );
+    const trace = (parser.trace as { guardrail?: unknown } | undefined)?.guardrail;
+    return toOutcome(
+      model.modelId,
+      result,
+      result.stopReason === "guardrail_intervened"
+        ? { action: "GUARDRAIL_INTERVENED", trace }
+        : undefined,
+    );
+  }, request.signal);
+}
+
+async function* emptyStream(): AsyncIterable<never> {}

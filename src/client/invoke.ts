@@ -1,0 +1,124 @@
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html
+import { InvokeModelCommand, type InvokeModelRequest } from "@aws-sdk/client-bedrock-runtime";
+import type { TextCodec, TextRequest, TextResult } from "../models/model-codec.js";
+import { estimateInputTokens } from "./estimate-tokens.js";
+import { describeGuardrailTrace } from "./from-converse-output.js";
+import type { ModelInfo } from "./model-info.js";
+import { type QuarryContext, unsupported } from "./quarry-context.js";
+import { responseHeadersOf } from "./response-headers.js";
+import {
+  type BlockedText,
+  type GeneratedText,
+  type TextCallRequest,
+  type TextOutcome,
+  toTextRequest,
+} from "./text-call.js";
+
+const utf8 = new TextDecoder();
+
+interface InvokeAttempt {
+  readonly result: TextResult;
+  readonly body: Record<string, unknown>;
+}
+
+/** The text codec of a model, or a clear error naming what the model is for. */
+export function textCodecOf(model: ModelInfo, operation: string): TextCodec {
+  if (!model.textCodec)
+    throw unsupported(
+      model,
+      operation,
+      `it is a ${model.family} model, which does not generate text`,
+    );
+  return model.textCodec;
+}
+
+/** The SDK's InvokeModel headers for a call's guardrail, tier and latency settings. */
+export function invokeHeaders(
+  request: TextCallRequest,
+): Omit<InvokeModelRequest, "modelId" | "body"> {
+  const headers: Omit<InvokeModelRequest, "modelId" | "body"> = {
+    contentType: "application/json",
+    accept: "application/json",
+  };
+  if (request.guardrail) {
+    headers.guardrailIdentifier = request.guardrail.identifier;
+    headers.guardrailVersion = request.guardrail.version ?? "DRAFT";
+    headers.trace = request.guardrail.trace === false ? "DISABLED" : "ENABLED";
+  }
+  if (request.serviceTier) headers.serviceTier = request.serviceTier;
+  if (request.latency) headers.performanceConfigLatency = request.latency;
+  if (request.requestMetadata) headers.requestMetadata = JSON.stringify(request.requestMetadata);
+  return headers;
+}
+
+/** InvokeModel through the model family's codec, paced and retried by the scheduler. */
+export async function invoke(
+  context: QuarryContext,
+  request: TextCallRequest,
+): Promise<TextOutcome> {
+  const textRequest = toTextRequest(request);
+  const model = await context.model(request.model, "invoke");
+  const codec = textCodecOf(model, "invoke");
+  const fullMaxTokens = textRequest.maxTokens ?? model.defaultMaxTokens;
+  // Build once up front: a bad request fails here, before any quota is reserved or money spent.
+  codec.buildRequest({ ...textRequest, maxTokens: fullMaxTokens }, model);
+  const headers = invokeHeaders(request);
+
+  const outcome = await context.schedule<InvokeAttempt>({
+    model,
+    route: "invoke",
+    ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
+    signal: request.signal,
+    inputTokens: estimateInputTokens(textRequest),
+    maxTokens: textRequest.maxTokens ?? "auto",
+    fullMaxTokens,
+    attempt: async ({ maxTokens, signal }) => {
+      const body = codec.buildRequest({ ...textRequest, maxTokens } as TextRequest, model);
+      const output = await context.client.send(
+        new InvokeModelCommand({
+          modelId: model.modelId,
+          body: new TextEncoder().encode(JSON.stringify(body)),
+          ...headers,
+        }),
+        { abortSignal: signal },
+      );
+      const json = JSON.parse(utf8.decode(output.body)) as Record<string, unknown>;
+      return { result: codec.parseResponse(json, responseHeadersOf(output)), body: json };
+    },
+    usage: (attempt) => attempt.result.usage,
+    stoppedAtMaxTokens: (attempt) => attempt.result.stopReason === "max_tokens",
+  });
+  return toOutcome(model.modelId, outcome.result, invokeGuardrail(outcome.body));
+}
+
+/** The guardrail verdict an InvokeModel body carries, when a guardrail intervened. */
+function invokeGuardrail(
+  body: Record<string, unknown>,
+): { action: string; trace: unknown } | undefined {
+  const action = body["amazon-bedrock-guardrailAction"];
+  if (action !== "INTERVENED") return undefined;
+  const trace = (body["amazon-bedrock-trace"] as { guardrail?: unknown } | undefined)?.guardrail;
+  return { action, trace };
+}
+
+/** A result, or the blocked outcome when a guardrail intervened. */
+export function toOutcome(
+  modelId: string,
+  result: TextResult,
+  guardrail: { action: string; trace: unknown } | undefined,
+): TextOutcome {
+  if (guardrail || result.stopReason === "guardrail_intervened") {
+    const blocked: BlockedText = {
+      blocked: true,
+      action: guardrail?.action ?? "GUARDRAIL_INTERVENED",
+      reason: describeGuardrailTrace(guardrail?.trace) ?? "the guardrail intervened",
+      output: result.text,
+      ...(guardrail?.trace === undefined ? {} : { trace: guardrail.trace }),
+      modelId,
+      usage: result.usage,
+    };
+    return blocked;
+  }
+  const generated: GeneratedText = { ...result, blocked: false, modelId };
+  return generated;
+}

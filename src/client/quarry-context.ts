@@ -1,0 +1,66 @@
+import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
+import type { Clock } from "../clock/clock.js";
+import { QuarryError } from "../errors/quarry-error.js";
+import type { Usage } from "../models/model-codec.js";
+import type { ModelInfo } from "./model-info.js";
+import type { ResolvedQuarryOptions } from "./quarry-options.js";
+
+/** What every operation of one `Quarry` shares. */
+export interface QuarryContext {
+  readonly client: BedrockRuntimeClient;
+  readonly options: ResolvedQuarryOptions;
+  readonly clock: Clock;
+  /** The Region calls go to (for lanes), resolved once from the SDK's config. */
+  region(): Promise<string>;
+  /** Looks a model id up (the call's, else the default), failing with a clear message. */
+  model(modelId: string | undefined, operation: string): Promise<ModelInfo>;
+  /** Runs one call through the shared scheduler. */
+  schedule<T>(call: CallSpec<T>): Promise<T>;
+}
+
+/** One call for the scheduler: how to reserve, how to attempt, how to refund. */
+export interface CallSpec<T> {
+  /** The model (or guardrail) the call is made to: its id names the lane. */
+  readonly model: Pick<ModelInfo, "modelId" | "outputBurndown">;
+  /** `invoke`, `stream`, `converse`, ...: part of the lane key with the Region and model. */
+  readonly route: string;
+  readonly recordId?: string;
+  readonly signal: AbortSignal | undefined;
+  /** The local estimate of the input tokens. */
+  readonly inputTokens: number;
+  /** The caller's max tokens, or `auto` to let the scheduler size the reservation. */
+  readonly maxTokens: number | "auto";
+  /** The most output tokens the call may use (what `auto` falls back to). */
+  readonly fullMaxTokens: number;
+  attempt(context: AttemptContext): Promise<T>;
+  usage(result: T): Usage;
+  stoppedAtMaxTokens?(result: T): boolean;
+}
+
+/** What one attempt is given. */
+export interface AttemptContext {
+  /** 1 for the first try. */
+  readonly attempt: number;
+  /** The max tokens to send in this attempt. */
+  readonly maxTokens: number;
+  /** Aborts with the caller's signal, the client's, or the scheduler's. */
+  readonly signal: AbortSignal;
+}
+
+/** Both signals as one (either aborting aborts it). */
+export function combineSignals(
+  ...signals: readonly (AbortSignal | undefined)[]
+): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  if (present.length === 0) return undefined;
+  if (present.length === 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+/** Fails early, with the model named, when a model lacks what an operation needs. */
+export function unsupported(model: ModelInfo, operation: string, detail: string): QuarryError {
+  return new QuarryError("input.model", `${operation} cannot use ${model.modelId}: ${detail}.`, {
+    model: model.modelId,
+    hint: "Choose a model of the right kind, or another operation.",
+  });
+}

@@ -1,0 +1,134 @@
+import type { StreamParser, StreamPart, TextResult, Usage } from "../models/model-codec.js";
+import type { ModelInfo } from "./model-info.js";
+import { combineSignals, type QuarryContext } from "./quarry-context.js";
+import type { StreamSink } from "./quarry-stream.js";
+import { StreamAccumulator } from "./stream-accumulator.js";
+
+/** How to open one streaming attempt and read its events. */
+export interface StreamCallSpec<TParser extends StreamParser> {
+  readonly model: ModelInfo;
+  readonly route: string;
+  readonly recordId?: string;
+  readonly signal: AbortSignal | undefined;
+  readonly inputTokens: number;
+  readonly maxTokens: number | "auto";
+  readonly fullMaxTokens: number;
+  /** Sends the request; resolves to the SDK's event iterable once the headers are in. */
+  open(maxTokens: number, signal: AbortSignal): Promise<AsyncIterable<unknown>>;
+  /** A fresh parser per attempt. */
+  createParser(): TParser;
+  /** The parser's input for one event, or undefined to skip the event. */
+  chunkOf(event: unknown): unknown;
+}
+
+/** A finished stream: its result and the parser that read it (for trailing metadata). */
+export interface StreamOutcome<TParser> {
+  readonly result: TextResult;
+  readonly parser: TParser;
+}
+
+interface AttemptOutcome<TParser> {
+  readonly outcome?: StreamOutcome<TParser>;
+  /** A failure after parts reached the reader: not retried, surfaced. */
+  readonly failure?: unknown;
+  readonly partialUsage?: Usage;
+}
+
+/** The error a stream's idle timer raises; classified as a timeout, so retried a few times. */
+export class StreamIdleTimeoutError extends Error {
+  override readonly name = "TimeoutError";
+  readonly code = "ETIMEDOUT";
+}
+
+/**
+ * Runs a streaming call through the scheduler, handing parts to `sink`. A failure is retried
+ * by the scheduler while the reader has seen nothing; after that it is returned past the
+ * scheduler (which refunds the estimated partial usage) and thrown to the reader.
+ */
+export async function runStream<TParser extends StreamParser>(
+  context: QuarryContext,
+  spec: StreamCallSpec<TParser>,
+  sink: StreamSink,
+): Promise<StreamOutcome<TParser>> {
+  const idleMs = context.options.idleTimeoutMs;
+  const attempted = await context.schedule<AttemptOutcome<TParser>>({
+    model: spec.model,
+    route: spec.route,
+    ...(spec.recordId === undefined ? {} : { recordId: spec.recordId }),
+    signal: combineSignals(spec.signal, sink.signal),
+    inputTokens: spec.inputTokens,
+    maxTokens: spec.maxTokens,
+    fullMaxTokens: spec.fullMaxTokens,
+    attempt: async ({ maxTokens, signal }) => {
+      const idle = new AbortController();
+      const attemptSignal = AbortSignal.any([signal, idle.signal]);
+      const accumulator = new StreamAccumulator();
+      const parser = spec.createParser();
+      const deliver = async (parts: readonly StreamPart[]) => {
+        for (const part of parts) {
+          accumulator.add(part);
+          await sink.push(part);
+        }
+      };
+      try {
+        const events = await spec.open(maxTokens, attemptSignal);
+        const iterator = events[Symbol.asyncIterator]();
+        for (;;) {
+          const next = await withIdleTimeout(context, iterator, idleMs, idle, signal);
+          if (next.done) break;
+          const chunk = spec.chunkOf(next.value);
+          if (chunk !== undefined) await deliver(parser.parse(chunk));
+        }
+        await deliver(parser.finish());
+        return { outcome: { result: accumulator.result(), parser } };
+      } catch (error) {
+        if (sink.live && sink.delivered > 0 && !signal.aborted) {
+          return {
+            failure: error,
+            partialUsage: {
+              inputTokens: spec.inputTokens,
+              outputTokens: Math.ceil(accumulator.outputCharacters / 4),
+            },
+          };
+        }
+        throw error;
+      }
+    },
+    usage: (attempt) =>
+      attempt.outcome?.result.usage ?? attempt.partialUsage ?? { inputTokens: 0, outputTokens: 0 },
+    stoppedAtMaxTokens: (attempt) => attempt.outcome?.result.stopReason === "max_tokens",
+  });
+  if (attempted.failure !== undefined || !attempted.outcome) throw attempted.failure;
+  return attempted.outcome;
+}
+
+/** The iterator's next event, or a timeout error (aborting the request) after `idleMs` of silence. */
+async function withIdleTimeout(
+  context: QuarryContext,
+  iterator: AsyncIterator<unknown>,
+  idleMs: number,
+  idle: AbortController,
+  signal: AbortSignal,
+): Promise<IteratorResult<unknown>> {
+  if (idleMs <= 0) return iterator.next();
+  const timer = new AbortController();
+  const cancelTimer = combineSignals(timer.signal, signal)!;
+  const next = iterator.next();
+  const timeout = context.clock.sleep(idleMs, cancelTimer).then(
+    () => {
+      const error = new StreamIdleTimeoutError(
+        `The stream was silent for ${idleMs} ms (timeouts.idleMs); the request was abandoned.`,
+      );
+      idle.abort(error);
+      throw error;
+    },
+    // Cancelled (the event came, or the call was aborted): the event's own outcome decides.
+    () => next,
+  );
+  try {
+    const result = await Promise.race([next, timeout]);
+    return result as IteratorResult<unknown>;
+  } finally {
+    timer.abort();
+  }
+}

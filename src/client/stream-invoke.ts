@@ -1,0 +1,60 @@
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html
+import {
+  InvokeModelWithResponseStreamCommand,
+  type ResponseStream,
+} from "@aws-sdk/client-bedrock-runtime";
+import type { TextRequest } from "../models/model-codec.js";
+import { estimateInputTokens } from "./estimate-tokens.js";
+import { invokeHeaders, textCodecOf, toOutcome } from "./invoke.js";
+import type { QuarryContext } from "./quarry-context.js";
+import { QuarryStream } from "./quarry-stream.js";
+import { runStream } from "./run-stream.js";
+import { type TextCallRequest, type TextOutcome, toTextRequest } from "./text-call.js";
+
+/**
+ * InvokeModelWithResponseStream through the family's stream parser, as a `QuarryStream`. The
+ * request is checked now; it is sent when the stream is first read.
+ */
+export function streamInvoke(
+  context: QuarryContext,
+  request: TextCallRequest,
+): QuarryStream<TextOutcome> {
+  const textRequest = toTextRequest(request);
+  return new QuarryStream<TextOutcome>(async (sink) => {
+    const model = await context.model(request.model, "stream");
+    const codec = textCodecOf(model, "stream");
+    const fullMaxTokens = textRequest.maxTokens ?? model.defaultMaxTokens;
+    codec.buildRequest({ ...textRequest, maxTokens: fullMaxTokens }, model);
+    const { accept: _accept, ...headers } = invokeHeaders(request);
+    const { result } = await runStream(
+      context,
+      {
+        model,
+        route: "stream",
+        ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
+        signal: request.signal,
+        inputTokens: estimateInputTokens(textRequest),
+        maxTokens: textRequest.maxTokens ?? "auto",
+        fullMaxTokens,
+        open: async (maxTokens, signal) => {
+          const body = codec.buildRequest({ ...textRequest, maxTokens } as TextRequest, model);
+          const output = await context.client.send(
+            new InvokeModelWithResponseStreamCommand({
+              modelId: model.modelId,
+              body: new TextEncoder().encode(JSON.stringify(body)),
+              ...headers,
+            }),
+            { abortSignal: signal },
+          );
+          return output.body ?? emptyStream();
+        },
+        createParser: () => codec.createStreamParser(),
+        chunkOf: (event) => (event as ResponseStream).chunk?.bytes,
+      },
+      sink,
+    );
+    return toOutcome(model.modelId, result, undefined);
+  }, request.signal);
+}
+
+async function* emptyStream(): AsyncIterable<never> {}
