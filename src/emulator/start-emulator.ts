@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Clock } from "../clock/clock.js";
 import { systemClock } from "../clock/system-clock.js";
 import { authGuard } from "./auth/auth-guard.js";
+import { withCassettes } from "./cassettes/with-cassettes.js";
 import type { EmulatorConfig, EmulatorConfigInput } from "./config/emulator-config.js";
 import { loadEmulatorConfigFile, parseEmulatorConfig } from "./config/parse-emulator-config.js";
 import { ALL_OPERATIONS } from "./operations/all-operations.js";
@@ -58,7 +59,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const state = new EmulatorState(base, options.clock ?? systemClock);
   if (options.config) state.configure(options.config);
 
-  const router = new Router(ALL_OPERATIONS, () => state, [authGuard]);
+  const router = new Router(withCassettes(ALL_OPERATIONS), () => state, [authGuard]);
   const { server, destroyConnections } = createDualProtocolServer(router.listener);
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
