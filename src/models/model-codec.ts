@@ -171,6 +171,8 @@ export interface CodecModel {
   readonly maxOutputTokens: number;
   /** The `maxTokens` used when a request does not say. */
   readonly defaultMaxTokens: number;
+  /** False when the model reads text only; codecs then refuse image parts. @default true */
+  readonly imageInput?: boolean;
   /** The model takes `temperature` or `topP`, not both (Claude Sonnet 4.5, Haiku 4.5). */
   readonly temperatureOrTopP?: boolean;
 }

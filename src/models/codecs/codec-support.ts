@@ -200,6 +200,17 @@ export function checkCommon(request: TextRequest, model: CodecModel): number {
       `an integer from 1 to ${model.maxOutputTokens} for ${model.baseModelId}`,
       maxTokens,
     );
+  if (model.imageInput === false)
+    request.messages.forEach((message, index) => {
+      partsOf(message).forEach((part, partIndex) => {
+        if (part.type === "image")
+          throw inputError(
+            `messages[${index}].content[${partIndex}]`,
+            `text: ${model.baseModelId} does not read images`,
+            "an image",
+          );
+      });
+    });
   checkRange("temperature", request.temperature, 0, 1);
   checkRange("topP", request.topP, 0, 1);
   if (request.topK !== undefined && (!Number.isInteger(request.topK) || request.topK < 0))

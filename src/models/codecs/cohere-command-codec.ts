@@ -1,0 +1,100 @@
+/**
+ * Cohere Command and Command Light (legacy text generation) on InvokeModel.
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-cohere-command.html
+ */
+import type { CodecModel, TextCodec, TextRequest, TextResult } from "../model-codec.js";
+import {
+  checkCommon,
+  compact,
+  guardrailIntervened,
+  partsOf,
+  readJson,
+  refuseParts,
+  refuseTools,
+  responseError,
+  stopReasonMapper,
+  systemTextOf,
+  textOf,
+  usageFrom,
+  withAdditionalFields,
+} from "./codec-support.js";
+import { createTextStreamParser } from "./text-stream-parser.js";
+
+const FAMILY = "cohere-command";
+const TEXT_ONLY = new Set(["text"] as const);
+
+const mapStopReason = stopReasonMapper({
+  COMPLETE: "end_turn",
+  MAX_TOKENS: "max_tokens",
+  ERROR_TOXIC: "content_filtered",
+  ERROR: "other",
+});
+
+/** One user message is sent as is; a conversation is laid out as `User:`/`Chatbot:` lines. */
+export function commandPrompt(request: TextRequest): string {
+  const system = systemTextOf(request);
+  if (request.messages.length === 1 && system === undefined)
+    return textOf(partsOf(request.messages[0]!));
+  const lines = system !== undefined ? [system] : [];
+  for (const message of request.messages)
+    lines.push(`${message.role === "user" ? "User" : "Chatbot"}: ${textOf(partsOf(message))}`);
+  if (request.messages.at(-1)?.role === "user") lines.push("Chatbot:");
+  return lines.join("\n");
+}
+
+function buildRequest(request: TextRequest, model: CodecModel): Record<string, unknown> {
+  const maxTokens = checkCommon(request, model);
+  refuseTools(request, FAMILY);
+  refuseParts(request, TEXT_ONLY, FAMILY);
+  const body = compact({
+    prompt: commandPrompt(request),
+    max_tokens: maxTokens,
+    temperature: request.temperature,
+    p: request.topP,
+    k: request.topK,
+    stop_sequences: request.stopSequences?.length ? [...request.stopSequences] : undefined,
+  });
+  return withAdditionalFields(body, request.additionalFields);
+}
+
+function parseResponse(
+  raw: unknown,
+  headers?: Parameters<TextCodec["parseResponse"]>[1],
+): TextResult {
+  const body = readJson(raw, FAMILY);
+  const generation = (
+    body.generations as { text?: string; finish_reason?: string }[] | undefined
+  )?.[0];
+  if (typeof generation?.text !== "string")
+    throw responseError(FAMILY, "has no generations[0].text");
+  const rawStopReason = generation.finish_reason ?? undefined;
+  return {
+    text: generation.text,
+    toolCalls: [],
+    content: [{ type: "text", text: generation.text }],
+    stopReason: guardrailIntervened(body) ? "guardrail_intervened" : mapStopReason(rawStopReason),
+    rawStopReason,
+    usage: usageFrom({}, headers),
+  };
+}
+
+/** The legacy Command codec. */
+export const cohereCommandCodec: TextCodec = {
+  family: FAMILY,
+  buildRequest,
+  parseResponse,
+  createStreamParser: () =>
+    createTextStreamParser({
+      family: FAMILY,
+      mapStopReason,
+      read: (chunk) => ({
+        text: typeof chunk.text === "string" ? chunk.text : undefined,
+        rawStopReason:
+          chunk.is_finished === true
+            ? typeof chunk.finish_reason === "string"
+              ? chunk.finish_reason
+              : "COMPLETE"
+            : undefined,
+      }),
+    }),
+};
