@@ -50,8 +50,8 @@ export async function applyGuardrail(
     throw new QuarryError("input.content", "applyGuardrail needs content: a string or strings.");
   const content: GuardrailContentBlock[] = texts.map((text) => ({ text: { text } }));
   const response = await context.schedule<ApplyGuardrailResponse>({
-    model: { modelId: `guardrail/${request.identifier}`, outputBurndown: 1 },
-    route: "apply-guardrail",
+    model: { modelId: `guardrail/${request.identifier}`, outputBurndown: 1, route: "guardrail" },
+    operation: "apply-guardrail",
     signal: request.signal,
     inputTokens: texts.reduce((sum, text) => sum + estimateTextTokens(text), 0),
     maxTokens: 0,

@@ -24,7 +24,7 @@ export function converseStream(
       context,
       {
         model,
-        route: "converse-stream",
+        operation: "converse-stream",
         ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
         signal: request.signal,
         inputTokens: prepared.inputTokens,

@@ -32,7 +32,7 @@ export async function countTokens(
   const converse = toConverseInput(model.modelId, textRequest, {}, undefined);
   const response = await context.schedule({
     model,
-    route: "count-tokens",
+    operation: "count-tokens",
     signal: request.signal,
     inputTokens: 0,
     maxTokens: 0,

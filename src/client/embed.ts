@@ -3,6 +3,7 @@ import { QuarryError } from "../errors/quarry-error.js";
 import type { EmbeddingCodec, EmbeddingOptions, EmbeddingResult } from "../models/model-codec.js";
 import { estimateTextTokens } from "./estimate-tokens.js";
 import { mapPool } from "./map-pool.js";
+import type { ModelInfo } from "./model-info.js";
 import { type QuarryContext, unsupported } from "./quarry-context.js";
 import { responseHeadersOf } from "./response-headers.js";
 import type { CallOptions } from "./text-call.js";
@@ -43,7 +44,7 @@ export async function embed(context: QuarryContext, request: EmbedRequest): Prom
   codec.buildRequest(batches[0]!, request);
 
   const results = await mapPool(batches, context.options.concurrency, (batch) =>
-    embedBatch(context, codec, model.modelId, model.outputBurndown, batch, request),
+    embedBatch(context, codec, model, batch, request),
   );
   const vectors: number[][] = [];
   let inputTokens: number | undefined;
@@ -63,15 +64,14 @@ export async function embed(context: QuarryContext, request: EmbedRequest): Prom
 function embedBatch(
   context: QuarryContext,
   codec: EmbeddingCodec,
-  modelId: string,
-  outputBurndown: number,
+  model: ModelInfo,
   batch: readonly string[],
   request: EmbedRequest,
 ): Promise<EmbeddingResult> {
   const inputTokens = batch.reduce((sum, text) => sum + estimateTextTokens(text), 0);
   return context.schedule<EmbeddingResult>({
-    model: { modelId, outputBurndown },
-    route: "embed",
+    model,
+    operation: "embed",
     ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
     signal: request.signal,
     inputTokens,
@@ -80,7 +80,7 @@ function embedBatch(
     attempt: async ({ signal }) => {
       const output = await context.client.send(
         new InvokeModelCommand({
-          modelId,
+          modelId: model.modelId,
           contentType: "application/json",
           accept: "application/json",
           body: new TextEncoder().encode(JSON.stringify(codec.buildRequest(batch, request))),

@@ -20,10 +20,14 @@ export interface QuarryContext {
 
 /** One call for the scheduler: how to reserve, how to attempt, how to refund. */
 export interface CallSpec<T> {
-  /** The model (or guardrail) the call is made to: its id names the lane. */
-  readonly model: Pick<ModelInfo, "modelId" | "outputBurndown">;
-  /** `invoke`, `stream`, `converse`, ...: part of the lane key with the Region and model. */
-  readonly route: string;
+  /**
+   * The model (or guardrail) the call is made to. Its id and route name the lane
+   * (`region|model|route`): quotas are per model, Region and on-demand-or-profile, and shared
+   * by every operation, so the operation is not part of the lane.
+   */
+  readonly model: Pick<ModelInfo, "modelId" | "outputBurndown" | "route">;
+  /** `invoke`, `stream`, `converse`, ...: named in errors. */
+  readonly operation: string;
   readonly recordId?: string;
   readonly signal: AbortSignal | undefined;
   /** The local estimate of the input tokens. */

@@ -7,7 +7,7 @@ import { StreamAccumulator } from "./stream-accumulator.js";
 /** How to open one streaming attempt and read its events. */
 export interface StreamCallSpec<TParser extends StreamParser> {
   readonly model: ModelInfo;
-  readonly route: string;
+  readonly operation: string;
   readonly recordId?: string;
   readonly signal: AbortSignal | undefined;
   readonly inputTokens: number;
@@ -53,7 +53,7 @@ export async function runStream<TParser extends StreamParser>(
   const idleMs = context.options.idleTimeoutMs;
   const attempted = await context.schedule<AttemptOutcome<TParser>>({
     model: spec.model,
-    route: spec.route,
+    operation: spec.operation,
     ...(spec.recordId === undefined ? {} : { recordId: spec.recordId }),
     signal: combineSignals(spec.signal, sink.signal),
     inputTokens: spec.inputTokens,

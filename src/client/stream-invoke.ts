@@ -30,7 +30,7 @@ export function streamInvoke(
       context,
       {
         model,
-        route: "stream",
+        operation: "stream",
         ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
         signal: request.signal,
         inputTokens: estimateInputTokens(textRequest),
