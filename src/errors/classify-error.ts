@@ -73,6 +73,15 @@ export const FINAL_ERRORS: ReadonlySet<string> = new Set([
   "UnknownOperationException",
 ]);
 
+/**
+ * Errors that mean "too many calls at once" rather than "too fast": the scheduler answers them
+ * by lowering concurrency. They keep their kind from the tables above (Bedrock's 503
+ * "Too many connections" is a ServiceUnavailableException, transient).
+ */
+export const CONNECTION_LIMIT_ERRORS: ReadonlySet<string> = new Set([
+  "ServiceUnavailableException",
+]);
+
 /** Network-level failures (Node error codes) worth retrying: the request may not have arrived. */
 export const NETWORK_ERRORS: ReadonlySet<string> = new Set([
   "ECONNRESET",
