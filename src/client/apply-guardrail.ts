@@ -54,8 +54,8 @@ export async function applyGuardrail(
     operation: "apply-guardrail",
     signal: request.signal,
     inputTokens: texts.reduce((sum, text) => sum + estimateTextTokens(text), 0),
-    maxTokens: 0,
-    fullMaxTokens: 0,
+    maxTokens: 1,
+    fullMaxTokens: 1,
     attempt: ({ signal }) =>
       context.client.send(
         new ApplyGuardrailCommand({

@@ -35,8 +35,8 @@ export async function countTokens(
     operation: "count-tokens",
     signal: request.signal,
     inputTokens: 0,
-    maxTokens: 0,
-    fullMaxTokens: 0,
+    maxTokens: 1,
+    fullMaxTokens: 1,
     attempt: ({ signal }) =>
       context.client.send(
         new CountTokensCommand({

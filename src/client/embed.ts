@@ -75,8 +75,8 @@ function embedBatch(
     ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
     signal: request.signal,
     inputTokens,
-    maxTokens: 0,
-    fullMaxTokens: 0,
+    maxTokens: 1,
+    fullMaxTokens: 1,
     attempt: async ({ signal }) => {
       const output = await context.client.send(
         new InvokeModelCommand({

@@ -45,8 +45,8 @@ export async function generateImage(
     ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
     signal: request.signal,
     inputTokens: estimateTextTokens(request.prompt + (request.negativePrompt ?? "")),
-    maxTokens: 0,
-    fullMaxTokens: 0,
+    maxTokens: 1,
+    fullMaxTokens: 1,
     attempt: async ({ signal }) => {
       const output = await context.client.send(
         new InvokeModelCommand({

@@ -1,6 +1,7 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Clock } from "../clock/clock.js";
 import { QuarryError } from "../errors/quarry-error.js";
+import type { Scheduler, SchedulerOptions } from "../resilience/scheduler.js";
 import type { HttpProtocol } from "./create-request-handler.js";
 import { type ProxySettings, parseProxyUrl, proxySettingsFromEnvironment } from "./proxy-agent.js";
 
@@ -35,7 +36,7 @@ export interface HttpOptions {
   /**
    * Sockets (http1) or concurrent streams (http2). Never fewer than `concurrency`: Node's
    * small default pool is a known throughput ceiling.
-   * @default max(concurrency, 50)
+   * @default concurrency
    */
   readonly maxSockets?: number;
 }
@@ -77,8 +78,9 @@ export interface QuarryOptions {
   /** @default keep-alive HTTP/1.1 sized for `concurrency` */
   readonly http?: HttpOptions;
   /**
-   * The most calls in flight at once, across every lane; sizes the socket pool too.
-   * @default 64
+   * The most calls in flight at once on one lane (the scheduler's `adaptive.maxConcurrency`,
+   * which it grows towards while calls succeed); sizes the socket pool and embedding batches.
+   * @default 256
    */
   readonly concurrency?: number;
   /**
@@ -86,7 +88,7 @@ export interface QuarryOptions {
    * retry loop: the SDK's own retries are always off (`maxAttempts: 1`).
    * @default a scheduler of its own with default options
    */
-  readonly scheduler?: unknown;
+  readonly scheduler?: Scheduler | SchedulerOptions;
   /** The model used when a call names none. */
   readonly model?: string;
   /** Aborts every call of this client. */
@@ -116,7 +118,7 @@ export interface ResolvedQuarryOptions {
   readonly signal: AbortSignal | undefined;
 }
 
-const DEFAULT_CONCURRENCY = 64;
+const DEFAULT_CONCURRENCY = 256;
 
 /** Fills defaults and validates eagerly, naming the option, what it must be, and what it was. */
 export function resolveQuarryOptions(
@@ -132,11 +134,7 @@ export function resolveQuarryOptions(
   const protocol = options.http?.protocol ?? "http1";
   if (protocol !== "http1" && protocol !== "http2")
     invalid("http.protocol", '"http1" or "http2"', protocol);
-  const maxSockets = positiveInteger(
-    "http.maxSockets",
-    options.http?.maxSockets,
-    Math.max(concurrency, 50),
-  );
+  const maxSockets = positiveInteger("http.maxSockets", options.http?.maxSockets, concurrency);
   if (maxSockets < concurrency) {
     throw new QuarryError(
       "options.http.maxSockets",

@@ -1,4 +1,9 @@
-import type { MiddlewareStack, Pluggable } from "@smithy/types";
+import type {
+  BedrockRuntimeClient,
+  ServiceInputTypes,
+  ServiceOutputTypes,
+} from "@aws-sdk/client-bedrock-runtime";
+import type { Pluggable } from "@smithy/types";
 import type { ResponseHeaders } from "../models/model-codec.js";
 
 // Bedrock reports token usage of InvokeModel in headers the service model does not declare
@@ -26,10 +31,10 @@ export const captureResponseHeaders: Pluggable<object, object> = {
 };
 
 /** Installs the plugin once on a client. */
-export function installResponseHeaders(client: {
-  readonly middlewareStack: MiddlewareStack<object, object>;
-}): void {
-  client.middlewareStack.use(captureResponseHeaders);
+export function installResponseHeaders(client: BedrockRuntimeClient): void {
+  client.middlewareStack.use(
+    captureResponseHeaders as Pluggable<ServiceInputTypes, ServiceOutputTypes>,
+  );
 }
 
 /** The raw response headers of an SDK command's output (lower-case names), or `{}`. */

@@ -1,0 +1,252 @@
+import {
+  BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
+} from "@aws-sdk/client-bedrock-runtime";
+import type { Clock } from "../clock/clock.js";
+import { systemClock } from "../clock/system-clock.js";
+import { describeError } from "../errors/describe-error.js";
+import { QuarryError } from "../errors/quarry-error.js";
+import { Scheduler, type SchedulerOptions } from "../resilience/scheduler.js";
+import {
+  type ApplyGuardrailRequest,
+  type ApplyGuardrailResult,
+  applyGuardrail,
+} from "./apply-guardrail.js";
+import { type ConverseCallRequest, type ConverseOutcome, converseOnce } from "./converse.js";
+import { converseStream } from "./converse-stream.js";
+import { type CountTokensResult, countTokens } from "./count-tokens.js";
+import { createRequestHandler } from "./create-request-handler.js";
+import { type EmbedRequest, type EmbedResult, embed } from "./embed.js";
+import {
+  type GenerateImageRequest,
+  type GenerateImageResult,
+  generateImage,
+} from "./generate-image.js";
+import { invoke } from "./invoke.js";
+import { lookupModel } from "./lookup-model.js";
+import type { ModelInfo } from "./model-info.js";
+import { type CallSpec, combineSignals, type QuarryContext } from "./quarry-context.js";
+import {
+  type QuarryOptions,
+  type ResolvedQuarryOptions,
+  resolveQuarryOptions,
+} from "./quarry-options.js";
+import type { QuarryStream } from "./quarry-stream.js";
+import { installResponseHeaders } from "./response-headers.js";
+import { type RunToolsRequest, runTools, type ToolLoopOutcome } from "./run-tools.js";
+import { streamInvoke } from "./stream-invoke.js";
+import type { TextCallRequest, TextOutcome } from "./text-call.js";
+import type { ToolSet } from "./tool-set.js";
+
+/**
+ * One entry object for Bedrock: configured once (Region, credentials, endpoint, timeouts,
+ * proxy, a connection pool sized for the concurrency, the scheduler), then every call —
+ * `invoke`, `stream`, `converse`, `converseStream`, the tool loop, `embed`, `generateImage`,
+ * `applyGuardrail`, `countTokens` — is paced and retried by the one shared scheduler. The
+ * SDK's own retries are off so that retry loops never nest.
+ *
+ * @example
+ * const quarry = createQuarry({ region: "us-east-1", model: "us.anthropic.claude-sonnet-4-20250514-v1:0" });
+ * const reply = await quarry.converse({ prompt: "Name three rivers.", maxTokens: 200 });
+ * if (!reply.blocked) console.log(reply.text);
+ */
+export class Quarry {
+  /** The AWS SDK client every call is sent with (exposed for middleware and tests). */
+  readonly client: BedrockRuntimeClient;
+  /** The scheduler: pass it to another `Quarry` to share lanes, limits and the retry budget. */
+  readonly scheduler: Scheduler;
+  readonly #context: QuarryContext;
+
+  constructor(options: QuarryOptions = {}) {
+    const resolved = resolveQuarryOptions(options);
+    const clock: Clock = options.clock ?? systemClock;
+    this.client = createClient(resolved, options);
+    installResponseHeaders(this.client);
+    this.scheduler =
+      options.scheduler instanceof Scheduler
+        ? options.scheduler
+        : createScheduler((options.scheduler ?? {}) as SchedulerOptions, resolved, clock);
+    this.#context = createContext(this.client, this.scheduler, resolved, clock);
+  }
+
+  /** InvokeModel with the model family's own body; a guardrail's block comes back as `blocked`. */
+  invoke(request: TextCallRequest): Promise<TextOutcome> {
+    return invoke(this.#context, request);
+  }
+
+  /** InvokeModelWithResponseStream: iterate the parts, or `await stream.result()`. */
+  stream(request: TextCallRequest): QuarryStream<TextOutcome> {
+    return streamInvoke(this.#context, request);
+  }
+
+  /**
+   * Converse. With `tools` as a `ToolSet` of local functions, runs the tool loop (see
+   * `runTools`) and returns its steps too.
+   */
+  converse(request: ConverseCallRequest & { readonly tools: ToolSet }): Promise<ToolLoopOutcome>;
+  converse(request: ConverseCallRequest): Promise<ConverseOutcome>;
+  converse(request: ConverseCallRequest): Promise<ConverseOutcome | ToolLoopOutcome> {
+    if (request?.tools !== undefined && !Array.isArray(request.tools))
+      return runTools(this.#context, request as RunToolsRequest);
+    return converseOnce(this.#context, request);
+  }
+
+  /** ConverseStream: iterate the parts, or `await stream.result()`. */
+  converseStream(request: ConverseCallRequest): QuarryStream<TextOutcome> {
+    return converseStream(this.#context, request);
+  }
+
+  /** The tool loop: runs local functions until the model answers or `maxSteps` is reached. */
+  runTools(request: RunToolsRequest): Promise<ToolLoopOutcome> {
+    return runTools(this.#context, request);
+  }
+
+  /** Embeddings, batched as the family allows, in input order. */
+  embed(request: EmbedRequest): Promise<EmbedResult> {
+    return embed(this.#context, request);
+  }
+
+  /** Images as bytes, and PNG files when `saveTo` is given. */
+  generateImage(request: GenerateImageRequest): Promise<GenerateImageResult> {
+    return generateImage(this.#context, request);
+  }
+
+  /** ApplyGuardrail on its own, without a model call. */
+  applyGuardrail(request: ApplyGuardrailRequest): Promise<ApplyGuardrailResult> {
+    return applyGuardrail(this.#context, request);
+  }
+
+  /** Input tokens by Bedrock's CountTokens, or a local estimate where the model lacks it. */
+  countTokens(request: TextCallRequest): Promise<CountTokensResult> {
+    return countTokens(this.#context, request);
+  }
+
+  /** Closes the connection pool. */
+  destroy(): void {
+    this.client.destroy();
+  }
+}
+
+// A lane never gets more calls in flight than the socket pool can carry.
+function createScheduler(
+  options: SchedulerOptions,
+  resolved: ResolvedQuarryOptions,
+  clock: Clock,
+): Scheduler {
+  return new Scheduler({
+    clock,
+    ...options,
+    adaptive: { maxConcurrency: resolved.concurrency, ...options.adaptive },
+  });
+}
+
+/** Creates a `Quarry` (see the class for what it does). */
+export function createQuarry(options: QuarryOptions = {}): Quarry {
+  return new Quarry(options);
+}
+
+function createClient(
+  resolved: ResolvedQuarryOptions,
+  options: QuarryOptions,
+): BedrockRuntimeClient {
+  const target =
+    resolved.endpoint ??
+    new URL(
+      resolved.region
+        ? `https://bedrock-runtime.${resolved.region}.amazonaws.com`
+        : "https://bedrock-runtime.amazonaws.com",
+    );
+  const config: BedrockRuntimeClientConfig = {
+    // The scheduler is the only retry loop (bedrock-facts §5).
+    maxAttempts: 1,
+    requestHandler: createRequestHandler({
+      protocol: resolved.protocol,
+      maxSockets: resolved.maxSockets,
+      connectTimeoutMs: resolved.connectTimeoutMs,
+      firstByteTimeoutMs: resolved.firstByteTimeoutMs,
+      target,
+      proxy: resolved.proxy,
+    }),
+  };
+  if (resolved.region) config.region = resolved.region;
+  if (resolved.profile) config.profile = resolved.profile;
+  if (options.credentials) config.credentials = options.credentials;
+  if (resolved.endpoint) config.endpoint = resolved.endpoint.href.replace(/\/$/, "");
+  if (resolved.apiKey) {
+    // Bedrock API keys are bearer tokens (Smithy httpBearerAuth); the SDK reads
+    // AWS_BEARER_TOKEN_BEDROCK by itself when no key is given here.
+    config.token = { token: resolved.apiKey };
+    config.authSchemePreference = ["httpBearerAuth"];
+  }
+  return new BedrockRuntimeClient(config);
+}
+
+function createContext(
+  client: BedrockRuntimeClient,
+  scheduler: Scheduler,
+  options: ResolvedQuarryOptions,
+  clock: Clock,
+): QuarryContext {
+  let region: Promise<string> | undefined;
+  const models = new Map<string, Promise<ModelInfo>>();
+  const context: QuarryContext = {
+    client,
+    options,
+    clock,
+    region() {
+      region ??= client.config.region().catch((error: unknown) => {
+        region = undefined;
+        throw new QuarryError(
+          "options.region",
+          "No AWS Region is configured: pass region to createQuarry, or set AWS_REGION (or a region in your AWS profile).",
+          { cause: error },
+        );
+      });
+      return region;
+    },
+    model(modelId, operation) {
+      const id = modelId ?? options.model;
+      if (id === undefined || id === "")
+        return Promise.reject(
+          new QuarryError(
+            "input.model",
+            `${operation} needs a model: pass model in the call, or a default model to createQuarry.`,
+          ),
+        );
+      let found = models.get(id);
+      if (!found) {
+        found = context.region().then((name) => lookupModel(id, name));
+        found.catch(() => models.delete(id));
+        models.set(id, found);
+      }
+      return found;
+    },
+    async schedule<T>(call: CallSpec<T>): Promise<T> {
+      const regionName = await context.region();
+      const signal = combineSignals(call.signal, options.signal);
+      try {
+        return await scheduler.run<T>({
+          lane: `${regionName}|${call.model.modelId}|${call.model.route}`,
+          inputTokens: call.inputTokens,
+          maxTokens: call.maxTokens,
+          fullMaxTokens: call.fullMaxTokens,
+          outputBurndown: call.model.outputBurndown,
+          ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
+          ...(signal ? { signal } : {}),
+          attempt: ({ attempt, maxTokens, signal: attemptSignal }) =>
+            call.attempt({ attempt, maxTokens, signal: attemptSignal }),
+          usage: call.usage,
+          stoppedAtMaxTokens: call.stoppedAtMaxTokens ?? (() => false),
+        });
+      } catch (error) {
+        throw describeError(error, {
+          model: call.model.modelId,
+          operation: call.operation,
+          region: regionName,
+          ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
+        });
+      }
+    },
+  };
+  return context;
+}
