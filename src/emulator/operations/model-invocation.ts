@@ -102,6 +102,17 @@ export function malformReply(generation: Generation, fault: FaultKind | undefine
   return generation;
 }
 
+/**
+ * How the statistics count a request that got its reply: `ok`, or `fault:<kind>` when the
+ * reply itself carries the fault (malformed text, a connection cut after the 200), so that
+ * every injected fault is counted, not only those that end in an error response.
+ */
+export function replyOutcome(fault: FaultKind | undefined): string {
+  return fault === "malformedProse" || fault === "malformedTruncated" || fault === "connectionReset"
+    ? `fault:${fault}`
+    : "ok";
+}
+
 /** Planned latencies for a generation: first byte, and the whole invocation. */
 export function plannedMetrics(
   state: EmulatorState,
@@ -153,7 +164,7 @@ export async function* paceStream(
   const { chunks, fault } = plan;
   const cutAt = Math.max(1, Math.floor(chunks.length / 2));
   let outputTokens = 0;
-  let outcome = "ok";
+  let outcome = replyOutcome(fault);
   state.stats.inFlight++;
   try {
     const firstToken = state.latency.firstTokenMs(keys);
@@ -180,18 +191,20 @@ export async function* paceStream(
       outputTokens += chunk.outputTokens;
       yield plan.encode(chunk, index);
     }
+    // Sent whole: charge what the reply reports, which counts tool-call tokens exactly.
+    outputTokens = plan.generation.outputTokens;
   } catch (error) {
     if (!(error instanceof ConnectionReset)) outcome = "client-aborted";
     throw error;
   } finally {
     state.stats.inFlight--;
-    plan.lease.release(outcome === "ok" ? plan.generation.outputTokens : outputTokens);
+    plan.lease.release(outputTokens);
     state.stats.record({
       operation: plan.operation,
       modelId: plan.resolved.requestedId,
       outcome,
       inputTokens: plan.generation.inputTokens,
-      outputTokens: outcome === "ok" ? plan.generation.outputTokens : outputTokens,
+      outputTokens,
     });
   }
 }

@@ -85,7 +85,8 @@ export class Router {
       state.stats.record({
         operation: operationName,
         ...(modelId ? { modelId } : {}),
-        outcome: wire.outcome,
+        // A wait cut short by the client is not a server error, and must not be counted as one.
+        outcome: controller.signal.aborted && wire !== error ? "client-aborted" : wire.outcome,
       });
       response = {
         status: wire.status ?? 500,
@@ -174,15 +175,21 @@ async function write(
   if (response.stream) {
     outgoing.writeHead(response.status, headers);
     if ("flushHeaders" in outgoing) outgoing.flushHeaders();
+    let lastFlushed: Promise<void> = Promise.resolve();
     try {
       for await (const frame of response.stream) {
         if (outgoing.destroyed) return;
-        await writeChunk(outgoing, frame);
+        const written = writeChunk(outgoing, frame);
+        lastFlushed = written.flushed;
+        await written.accepted;
       }
       outgoing.end();
     } catch (error) {
-      if (error instanceof ConnectionReset) destroy(incoming, outgoing);
-      else outgoing.end();
+      if (error instanceof ConnectionReset) {
+        // The frames already written must reach the client before the connection drops.
+        await untilClosed(outgoing, lastFlushed);
+        destroy(incoming, outgoing);
+      } else outgoing.end();
     }
     return;
   }
@@ -190,7 +197,12 @@ async function write(
   if (response.resetAfterBytes !== undefined && body) {
     headers["content-length"] = body.length;
     outgoing.writeHead(response.status, headers);
-    await writeChunk(outgoing, body.subarray(0, response.resetAfterBytes));
+    // Destroying a socket discards what it has not sent yet: without waiting for the flush, an
+    // HTTP/1.1 client would never see the headers and part of the body that the fault promises.
+    await untilClosed(
+      outgoing,
+      writeChunk(outgoing, body.subarray(0, response.resetAfterBytes)).flushed,
+    );
     destroy(incoming, outgoing);
     return;
   }
@@ -200,20 +212,47 @@ async function write(
   else outgoing.end();
 }
 
-function writeChunk(outgoing: AnyResponse, chunk: Uint8Array): Promise<void> {
+/**
+ * Writes a chunk. `accepted` resolves when more may be written (respecting back-pressure: a
+ * slow reader must not make the emulator buffer a whole stream); `flushed` resolves once the
+ * chunk has been handed to the operating system.
+ */
+function writeChunk(
+  outgoing: AnyResponse,
+  chunk: Uint8Array,
+): { accepted: Promise<void>; flushed: Promise<void> } {
+  let onFlushed!: () => void;
+  const flushed = new Promise<void>((resolve) => {
+    onFlushed = () => resolve();
+  });
+  const ok = (outgoing as { write(chunk: Uint8Array, callback: () => void): boolean }).write(
+    chunk,
+    onFlushed,
+  );
+  const accepted = ok
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => {
+        const done = () => {
+          outgoing.removeListener("drain", done);
+          outgoing.removeListener("close", done);
+          resolve();
+        };
+        outgoing.once("drain", done);
+        outgoing.once("close", done);
+      });
+  return { accepted, flushed };
+}
+
+/** Waits for `promise`, or for the response to close, whichever comes first. */
+function untilClosed(outgoing: AnyResponse, promise: Promise<void>): Promise<void> {
+  if (outgoing.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
-    // Respect back-pressure: a slow reader must not make the emulator buffer a whole stream.
-    const ok = (outgoing as { write(chunk: Uint8Array): boolean }).write(chunk);
-    if (ok) resolve();
-    else {
-      const done = () => {
-        outgoing.removeListener("drain", done);
-        outgoing.removeListener("close", done);
-        resolve();
-      };
-      outgoing.once("drain", done);
-      outgoing.once("close", done);
-    }
+    const done = () => {
+      outgoing.removeListener("close", done);
+      resolve();
+    };
+    outgoing.once("close", done);
+    promise.then(done);
   });
 }
 
