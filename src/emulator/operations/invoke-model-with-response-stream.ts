@@ -33,6 +33,8 @@ export const invokeModelWithResponseStream: Operation = {
     requireCapability(resolved.model, "streaming");
     const body = parseJsonBody(request);
     const dialect = dialectFor(resolved.model.dialect);
+    // The catalog marks embedding and image models (and Llama 4) as not streaming; a model
+    // configured to stream must still speak a text dialect.
     if (dialect.output !== "text")
       throw awsErrors.validation("The model is unsupported for streaming.");
     const call = dialect.parseRequest(body, resolved.model);
@@ -62,6 +64,7 @@ export const invokeModelWithResponseStream: Operation = {
       model: resolved.model,
       requestId: request.requestId,
       metrics,
+      call,
     });
     return {
       status: 200,

@@ -79,5 +79,5 @@ export function binaryComponents(vector: Float32Array): number[] {
 }
 
 function clamp(value: number, low: number, high: number): number {
-  return value < low ? low : value > high ? high : value;
+  return Math.min(high, Math.max(low, value));
 }

@@ -74,5 +74,5 @@ export function renderPngImage(request: PngImageRequest): Buffer {
 }
 
 function clampByte(value: number): number {
-  return value < 0 ? 0 : value > 255 ? 255 : Math.round(value);
+  return Math.round(Math.min(255, Math.max(0, value)));
 }
