@@ -1,4 +1,4 @@
-import { escapeXml as escape, histogram, lineChart, percentile } from "./report-charts.js";
+import { escapeXml, histogram, lineChart, percentile } from "./report-charts.js";
 import type { RunReportData } from "./report-data.js";
 
 /** Renders a run's report as one self-contained HTML page (no scripts, no network). */
@@ -70,12 +70,12 @@ export function renderReportHtml(data: RunReportData): string {
   const failureRows = data.failures
     .map(
       (f) =>
-        `<tr><td>${escape(f.id)}</td><td>${f.row}</td><td>${escape(f.reason)}</td><td><code>${escape(truncate(f.raw ?? "", 300))}</code></td></tr>`,
+        `<tr><td>${escapeXml(f.id)}</td><td>${f.row}</td><td>${escapeXml(f.reason)}</td><td><code>${escapeXml(truncate(f.raw ?? "", 300))}</code></td></tr>`,
     )
     .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Quarry run report — ${escape(job.name)}</title>
+<title>Quarry run report — ${escapeXml(job.name)}</title>
 <style>
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:820px;color:#111827;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
@@ -86,10 +86,10 @@ table{border-collapse:collapse;width:100%;font-size:12px}td,th{border-bottom:1px
 code{white-space:pre-wrap;word-break:break-word;font-size:11px}
 .ok{color:#16a34a}.bad{color:#dc2626}
 </style></head><body>
-<h1>Quarry run report — ${escape(job.name)}</h1>
-<div class="meta">${escape(job.model)} · ${escape(job.region)} · ${escape(job.endpoint)} · started ${escape(job.startedAt)}</div>
+<h1>Quarry run report — ${escapeXml(job.name)}</h1>
+<div class="meta">${escapeXml(job.model)} · ${escapeXml(job.region)} · ${escapeXml(job.endpoint)} · started ${escapeXml(job.startedAt)}</div>
 <div class="meta ${totals.failed === 0 ? "ok" : "bad"}">${totals.failed === 0 ? "Every record succeeded." : `${totals.failed} record(s) failed.`}</div>
-<div class="cards">${cards.map(([label, value]) => `<div class="card"><b>${escape(value)}</b><span>${escape(label)}</span></div>`).join("")}</div>
+<div class="cards">${cards.map(([label, value]) => `<div class="card"><b>${escapeXml(value)}</b><span>${escapeXml(label)}</span></div>`).join("")}</div>
 <h2>Throughput and throttles</h2>${throughput}
 <h2>Latency distribution</h2>${latency}
 <h2>Tokens</h2>${tokens}
@@ -97,7 +97,7 @@ code{white-space:pre-wrap;word-break:break-word;font-size:11px}
 ${
   reasons.length === 0
     ? "<p>None.</p>"
-    : `<table><tr><th>Reason</th><th>Records</th></tr>${reasons.map(([reason, count]) => `<tr><td>${escape(reason)}</td><td>${count}</td></tr>`).join("")}</table>
+    : `<table><tr><th>Reason</th><th>Records</th></tr>${reasons.map(([reason, count]) => `<tr><td>${escapeXml(reason)}</td><td>${count}</td></tr>`).join("")}</table>
 <h2>Failed records${data.failures.length < totals.failed ? ` (first ${data.failures.length})` : ""}</h2>
 <table><tr><th>Id</th><th>Row</th><th>Reason</th><th>Raw reply</th></tr>${failureRows}</table>`
 }
