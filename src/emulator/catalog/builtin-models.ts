@@ -144,6 +144,8 @@ export const BUILTIN_MODELS: readonly CatalogModel[] = [
       modelName,
       providerName: "Meta",
       dialect: "llama",
+      // Llama 3.2 11B and 90B are the vision models: their bodies may carry `images`.
+      inputModalities: /llama3-2-(11|90)b/.test(modelId) ? ["TEXT", "IMAGE"] : ["TEXT"],
       onDemand,
       profiles,
       maxOutputTokens: 2048,
