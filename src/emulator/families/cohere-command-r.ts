@@ -166,8 +166,9 @@ export const cohereCommandR: TextDialect = {
         systemParts.push(message);
         continue;
       }
-      const toolCalls: ToolCall[] = (entry.tool_calls ?? []).map((call, index) => ({
-        id: `${call.name}-${index}`,
+      // Cohere pairs calls and results by tool name; so do we.
+      const toolCalls: ToolCall[] = (entry.tool_calls ?? []).map((call) => ({
+        id: call.name,
         name: call.name,
         input: call.parameters ?? {},
       }));

@@ -7,6 +7,7 @@ import type {
   InvocationMetrics,
   TextDialect,
 } from "../families/invocation-types.js";
+import { invokeWithGuardrail } from "../guardrails/guarded-invoke.js";
 import { embedText } from "../responders/embedder.js";
 import { renderPngImage } from "../responders/png-image.js";
 import type { EmulatorRequest, EmulatorResponse } from "../server/emulator-request.js";
@@ -31,6 +32,8 @@ export const invokeModel: Operation = {
   method: "POST",
   path: "/model/{modelId}/invoke",
   async handle(request, params, state) {
+    const guarded = await invokeWithGuardrail(request, params, state, "InvokeModel");
+    if (guarded) return guarded;
     const resolved = resolveModel(state, params.modelId!);
     const body = parseJsonBody(request);
     const dialect = dialectFor(resolved.model.dialect);
