@@ -17,7 +17,7 @@ export function converseStream(
 ): QuarryStream<TextOutcome> {
   const prepared = prepareConverse(request);
   return new QuarryStream<TextOutcome>(async (sink) => {
-    const model = await context.model(request.model, "converseStream");
+    const model = await context.model(request, "converseStream");
     const fullMaxTokens = prepared.textRequest.maxTokens ?? model.defaultMaxTokens;
     const settings = converseSettings(request);
     const { result, parser } = await runStream(

@@ -100,7 +100,7 @@ export async function converseOnce(
   request: ConverseCallRequest,
 ): Promise<ConverseOutcome> {
   const prepared = prepareConverse(request);
-  const model = await context.model(request.model, "converse");
+  const model = await context.model(request, "converse");
   const settings = converseSettings(request);
   const fullMaxTokens = prepared.textRequest.maxTokens ?? model.defaultMaxTokens;
   // Map once up front so that a malformed request fails before anything is reserved.

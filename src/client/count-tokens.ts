@@ -22,7 +22,7 @@ export async function countTokens(
   request: TextCallRequest,
 ): Promise<CountTokensResult> {
   const textRequest = toTextRequest(request);
-  const model = await context.model(request.model, "countTokens");
+  const model = await context.model(request, "countTokens");
   if (!model.countTokens)
     return {
       modelId: model.modelId,

@@ -4,7 +4,6 @@ import {
 } from "@aws-sdk/client-bedrock-runtime";
 import type { Clock } from "../clock/clock.js";
 import { systemClock } from "../clock/system-clock.js";
-import { describeError } from "../errors/describe-error.js";
 import { QuarryError } from "../errors/quarry-error.js";
 import { Scheduler, type SchedulerOptions } from "../resilience/scheduler.js";
 import {
@@ -16,6 +15,7 @@ import { type ConverseCallRequest, type ConverseOutcome, converseOnce } from "./
 import { converseStream } from "./converse-stream.js";
 import { type CountTokensResult, countTokens } from "./count-tokens.js";
 import { createRequestHandler } from "./create-request-handler.js";
+import { describeFailure } from "./describe-failure.js";
 import { type EmbedRequest, type EmbedResult, embed } from "./embed.js";
 import {
   type GenerateImageRequest,
@@ -204,8 +204,8 @@ function createContext(
       });
       return region;
     },
-    model(modelId, operation) {
-      const id = modelId ?? options.model;
+    model(call, operation) {
+      const id = call.model ?? options.model;
       if (id === undefined || id === "")
         return Promise.reject(
           new QuarryError(
@@ -213,16 +213,18 @@ function createContext(
             `${operation} needs a model: pass model in the call, or a default model to createQuarry.`,
           ),
         );
+      // Ids are few and lookups pure, so cache them; a hinted id is looked up each time.
+      if (call.modelHint) return Promise.resolve().then(() => lookupModel(id, call.modelHint));
       let found = models.get(id);
       if (!found) {
-        found = context.region().then((name) => lookupModel(id, name));
+        found = Promise.resolve().then(() => lookupModel(id));
         found.catch(() => models.delete(id));
         models.set(id, found);
       }
       return found;
     },
     async schedule<T>(call: CallSpec<T>): Promise<T> {
-      const regionName = await context.region();
+      const regionName = call.model.region ?? (await context.region());
       const signal = combineSignals(call.signal, options.signal);
       try {
         return await scheduler.run<T>({
@@ -239,7 +241,7 @@ function createContext(
           stoppedAtMaxTokens: call.stoppedAtMaxTokens ?? (() => false),
         });
       } catch (error) {
-        throw describeError(error, {
+        throw describeFailure(error, {
           model: call.model.modelId,
           operation: call.operation,
           region: regionName,

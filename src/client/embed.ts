@@ -33,7 +33,7 @@ export async function embed(context: QuarryContext, request: EmbedRequest): Prom
   const texts = typeof request.texts === "string" ? [request.texts] : request.texts;
   if (!Array.isArray(texts) || texts.length === 0 || texts.some((text) => typeof text !== "string"))
     throw new QuarryError("input.texts", "texts must be a string or a non-empty array of strings.");
-  const model = await context.model(request.model, "embed");
+  const model = await context.model(request, "embed");
   const codec = model.embeddingCodec;
   if (!codec)
     throw unsupported(model, "embed", `it is a ${model.family} model, not an embedding model`);

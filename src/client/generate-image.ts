@@ -32,7 +32,7 @@ export async function generateImage(
 ): Promise<GenerateImageResult> {
   if (typeof request?.prompt !== "string" || request.prompt.trim() === "")
     throw new QuarryError("input.prompt", "generateImage needs a non-empty prompt.");
-  const model = await context.model(request.model, "generateImage");
+  const model = await context.model(request, "generateImage");
   const codec = model.imageCodec;
   if (!codec)
     throw unsupported(model, "generateImage", `it is a ${model.family} model, not an image model`);

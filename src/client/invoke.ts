@@ -57,7 +57,7 @@ export async function invoke(
   request: TextCallRequest,
 ): Promise<TextOutcome> {
   const textRequest = toTextRequest(request);
-  const model = await context.model(request.model, "invoke");
+  const model = await context.model(request, "invoke");
   const codec = textCodecOf(model, "invoke");
   const fullMaxTokens = textRequest.maxTokens ?? model.defaultMaxTokens;
   // Build once up front: a bad request fails here, before any quota is reserved or money spent.

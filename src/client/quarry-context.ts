@@ -2,6 +2,7 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { Clock } from "../clock/clock.js";
 import { QuarryError } from "../errors/quarry-error.js";
 import type { Usage } from "../models/model-codec.js";
+import type { ModelHint } from "../models/resolve-model.js";
 import type { ModelInfo } from "./model-info.js";
 import type { ResolvedQuarryOptions } from "./quarry-options.js";
 
@@ -13,7 +14,10 @@ export interface QuarryContext {
   /** The Region calls go to (for lanes), resolved once from the SDK's config. */
   region(): Promise<string>;
   /** Looks a model id up (the call's, else the default), failing with a clear message. */
-  model(modelId: string | undefined, operation: string): Promise<ModelInfo>;
+  model(
+    call: { readonly model?: string; readonly modelHint?: ModelHint },
+    operation: string,
+  ): Promise<ModelInfo>;
   /** Runs one call through the shared scheduler. */
   schedule<T>(call: CallSpec<T>): Promise<T>;
 }
@@ -25,7 +29,7 @@ export interface CallSpec<T> {
    * (`region|model|route`): quotas are per model, Region and on-demand-or-profile, and shared
    * by every operation, so the operation is not part of the lane.
    */
-  readonly model: Pick<ModelInfo, "modelId" | "outputBurndown" | "route">;
+  readonly model: Pick<ModelInfo, "modelId" | "outputBurndown" | "route" | "region">;
   /** `invoke`, `stream`, `converse`, ...: named in errors. */
   readonly operation: string;
   readonly recordId?: string;

@@ -21,7 +21,7 @@ export function streamInvoke(
 ): QuarryStream<TextOutcome> {
   const textRequest = toTextRequest(request);
   return new QuarryStream<TextOutcome>(async (sink) => {
-    const model = await context.model(request.model, "stream");
+    const model = await context.model(request, "stream");
     const codec = textCodecOf(model, "stream");
     const fullMaxTokens = textRequest.maxTokens ?? model.defaultMaxTokens;
     codec.buildRequest({ ...textRequest, maxTokens: fullMaxTokens }, model);

@@ -1,5 +1,6 @@
 import { QuarryError } from "../errors/quarry-error.js";
 import type { Message, TextRequest, TextResult, Usage } from "../models/model-codec.js";
+import type { ModelHint } from "../models/resolve-model.js";
 import type { BlockedOutcome, GuardrailOptions } from "./guardrail-options.js";
 
 /** What every call may say about itself. */
@@ -10,6 +11,11 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** A record id carried into errors and scheduler events (batch jobs set it). */
   readonly recordId?: string;
+  /**
+   * The model behind an id that hides it (application inference profile or provisioned ARN),
+   * e.g. `{ baseModelId: "anthropic.claude-3-haiku-20240307-v1:0" }`.
+   */
+  readonly modelHint?: ModelHint;
 }
 
 /** A text-generation call: the family-neutral request plus call settings. */

@@ -1,0 +1,157 @@
+// What Quarry's client costs on top of the AWS SDK, and what its sized connection pool gains:
+// InvokeModel requests per second against a zero-latency, unlimited emulator, through
+//   - the bare AWS SDK with its default handler (a new HTTP/2 session per request), and
+//   - quarry.invoke() (codec, scheduler, keep-alive pool sized for the concurrency),
+// in one run, at the same concurrency. The emulator runs in a child process, a fresh one per
+// scenario, so the client's core is its own; the client's memory is sampled while it runs.
+//
+//   npx tsx bench/client-overhead.ts [--duration 5] [--warmup 1] [--concurrency 64] [--json]
+import { parseArgs } from "node:util";
+import { BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
+import { createQuarry } from "../src/client/create-quarry.js";
+import { type LoadResult, runClosedLoop } from "./emulator/closed-loop.js";
+import { startEmulatorProcess } from "./emulator/emulator-process.js";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
+const CREDENTIALS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "bench-secret-not-real" };
+const PROMPTS = Array.from({ length: 64 }, (_, i) => `Name one river of country number ${i}.`);
+const MAX_TOKENS = 40;
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
+    concurrency: { type: "string", default: "64" },
+    json: { type: "boolean", default: false },
+  },
+});
+const number = (name: string, text: string) => {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--${name} must be a positive number; got ${text}`);
+  return value;
+};
+const durationMs = number("duration", values.duration) * 1000;
+const warmupMs = number("warmup", values.warmup) * 1000;
+const concurrency = Math.round(number("concurrency", values.concurrency));
+
+// Zero latency, no quota, short replies: what is left is client and transport cost.
+const EMULATOR_CONFIG = {
+  latency: { firstTokenMs: 0, perOutputTokenMs: 0 },
+  quotas: {},
+  responder: { outputTokens: 20 },
+};
+
+interface Scenario {
+  readonly name: string;
+  setup(url: string): { send(index: number): Promise<void>; close(): void };
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: "AWS SDK, default handler",
+    setup(url) {
+      const client = new BedrockRuntimeClient({
+        endpoint: url,
+        region: "us-east-1",
+        credentials: CREDENTIALS,
+      });
+      return {
+        async send(index) {
+          await client.send(
+            new InvokeModelCommand({
+              modelId: MODEL,
+              contentType: "application/json",
+              accept: "application/json",
+              body: JSON.stringify({
+                anthropic_version: "bedrock-2023-05-31",
+                max_tokens: MAX_TOKENS,
+                messages: [{ role: "user", content: PROMPTS[index % PROMPTS.length] }],
+              }),
+            }),
+          );
+        },
+        close: () => client.destroy(),
+      };
+    },
+  },
+  {
+    name: "quarry.invoke",
+    setup(url) {
+      const quarry = createQuarry({
+        endpoint: url,
+        region: "us-east-1",
+        credentials: CREDENTIALS,
+        model: MODEL,
+        concurrency,
+        // The emulator has no quota; tell the scheduler so, to measure its overhead rather than
+        // its cautious start (discovery is the scheduler benchmark's subject).
+        scheduler: { limits: { "*": { concurrency, tpm: 1e12, rpm: 1e9 } } },
+      });
+      return {
+        async send(index) {
+          const reply = await quarry.invoke({
+            prompt: PROMPTS[index % PROMPTS.length]!,
+            maxTokens: MAX_TOKENS,
+          });
+          if (reply.blocked || reply.text.length === 0) throw new Error("empty reply");
+        },
+        close: () => quarry.destroy(),
+      };
+    },
+  },
+];
+
+interface Row extends LoadResult {
+  readonly scenario: string;
+  readonly peakRssMiB: number;
+  readonly heapUsedMiB: number;
+}
+
+const rows: Row[] = [];
+for (const scenario of scenarios) {
+  const emulator = await startEmulatorProcess({ config: EMULATOR_CONFIG });
+  const target = scenario.setup(emulator.url);
+  globalThis.gc?.();
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  try {
+    const result = await runClosedLoop((index) => target.send(index), {
+      concurrency,
+      durationMs,
+      warmupMs,
+    });
+    rows.push({
+      scenario: scenario.name,
+      ...result,
+      peakRssMiB: peakRss / 2 ** 20,
+      heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    });
+  } finally {
+    clearInterval(sampler);
+    target.close();
+    await emulator.stop();
+  }
+}
+
+const [sdk, quarry] = rows as [Row, Row];
+const ratio = quarry.requestsPerSecond / sdk.requestsPerSecond;
+if (values.json) {
+  console.log(JSON.stringify({ concurrency, durationMs, rows, ratio }, null, 2));
+} else {
+  console.log(
+    `InvokeModel, zero-latency emulator, concurrency ${concurrency}, ${durationMs / 1000}s each`,
+  );
+  for (const row of rows)
+    console.log(
+      `${row.scenario.padEnd(28)} ${row.requestsPerSecond.toFixed(0).padStart(6)} req/s  ` +
+        `p50 ${row.p50Ms.toFixed(1)} ms  p99 ${row.p99Ms.toFixed(1)} ms  errors ${row.errors}  ` +
+        `peak RSS ${row.peakRssMiB.toFixed(0)} MiB  heap ${row.heapUsedMiB.toFixed(0)} MiB` +
+        (row.firstError ? `  first error: ${row.firstError}` : ""),
+    );
+  console.log(`quarry.invoke / bare SDK: ${ratio.toFixed(2)}×`);
+}
