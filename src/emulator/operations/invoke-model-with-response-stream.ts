@@ -1,6 +1,7 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html
 import { awsErrors } from "../emulator-error.js";
 import { dialectFor } from "../families/dialects.js";
+import { invokeWithGuardrail } from "../guardrails/guarded-invoke.js";
 import type { Operation } from "../server/operation.js";
 import { encodeEvent } from "../wire/event-stream-encoder.js";
 import {
@@ -29,6 +30,13 @@ export const invokeModelWithResponseStream: Operation = {
   method: "POST",
   path: "/model/{modelId}/invoke-with-response-stream",
   async handle(request, params, state) {
+    const guarded = await invokeWithGuardrail(
+      request,
+      params,
+      state,
+      "InvokeModelWithResponseStream",
+    );
+    if (guarded) return guarded;
     const resolved = resolveModel(state, params.modelId!);
     requireCapability(resolved.model, "streaming");
     const body = parseJsonBody(request);
