@@ -357,10 +357,18 @@ export async function writeAtomically(
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  const stream = createWriteStream(temporary);
+  const closed = new Promise<void>((resolve) => stream.once("close", () => resolve()));
   try {
-    await write(createWriteStream(temporary));
+    await write(stream);
+    if (!stream.writableEnded) stream.end();
+    await closed;
+    if (stream.errored) throw stream.errored;
     await rename(temporary, path);
   } catch (error) {
+    // The file may be opened after a failure was noticed: wait for the stream to close first.
+    stream.destroy();
+    await closed;
     await unlink(temporary).catch(() => undefined);
     throw error;
   }
