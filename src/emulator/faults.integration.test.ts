@@ -329,7 +329,7 @@ describe("faults through the real AWS SDK", () => {
     }
     emulator.configure({ faults: only() });
     await client.send(new InvokeModelCommand({ modelId: HAIKU, body: body("Hi.") }));
-    const served = await (await fetch(`${emulator.url}/_quarry/stats`)).json();
+    const served: any = await (await fetch(`${emulator.url}/_quarry/stats`)).json();
     expect(served).toEqual(emulator.stats());
     expect(served.byOutcome).toEqual({
       "fault:internalServerError": 1,
@@ -347,7 +347,7 @@ describe("faults through the real AWS SDK", () => {
       body: JSON.stringify({ faults: { internalServerError: 0.8, modelTimeout: 0.8 } }),
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).message).toContain("the rates add up to 1.6");
+    expect(((await response.json()) as any).message).toContain("the rates add up to 1.6");
     expect(emulator.config.faults.modelTimeout).toBe(0);
   });
 });

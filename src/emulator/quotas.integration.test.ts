@@ -245,7 +245,7 @@ describe("quotas through the real AWS SDK", () => {
     await clock.advance(HOLD_MS);
     await third.reply;
 
-    const served = await (await fetch(`${emulator.url}/_quarry/stats`)).json();
+    const served: any = await (await fetch(`${emulator.url}/_quarry/stats`)).json();
     expect(served).toEqual(emulator.stats());
     expect(served.byOperation).toEqual({
       InvokeModel: {
