@@ -236,7 +236,7 @@ function createContext(
           ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
           ...(signal ? { signal } : {}),
           attempt: ({ attempt, maxTokens, signal: attemptSignal }) =>
-            call.attempt({ attempt, maxTokens, signal: attemptSignal }),
+            call.attempt({ attempt, maxTokens, signal: signal ? attemptSignal : undefined }),
           usage: call.usage,
           stoppedAtMaxTokens: call.stoppedAtMaxTokens ?? (() => false),
         });

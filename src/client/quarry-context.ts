@@ -51,8 +51,11 @@ export interface AttemptContext {
   readonly attempt: number;
   /** The max tokens to send in this attempt. */
   readonly maxTokens: number;
-  /** Aborts with the caller's signal, the client's, or the scheduler's. */
-  readonly signal: AbortSignal;
+  /**
+   * Aborts with the caller's signal or the client's; undefined when neither was given (so no
+   * listener piles up on a signal that can never fire).
+   */
+  readonly signal: AbortSignal | undefined;
 }
 
 /** Both signals as one (either aborting aborts it). */

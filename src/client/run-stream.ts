@@ -61,7 +61,7 @@ export async function runStream<TParser extends StreamParser>(
     fullMaxTokens: spec.fullMaxTokens,
     attempt: async ({ maxTokens, signal }) => {
       const idle = new AbortController();
-      const attemptSignal = AbortSignal.any([signal, idle.signal]);
+      const attemptSignal = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
       const accumulator = new StreamAccumulator();
       const parser = spec.createParser();
       const deliver = async (parts: readonly StreamPart[]) => {
@@ -82,7 +82,7 @@ export async function runStream<TParser extends StreamParser>(
         await deliver(parser.finish());
         return { outcome: { result: accumulator.result(), parser } };
       } catch (error) {
-        if (sink.live && sink.delivered > 0 && !signal.aborted) {
+        if (sink.live && sink.delivered > 0 && !signal?.aborted) {
           return {
             failure: error,
             partialUsage: {
@@ -108,7 +108,7 @@ async function withIdleTimeout(
   iterator: AsyncIterator<unknown>,
   idleMs: number,
   idle: AbortController,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<IteratorResult<unknown>> {
   if (idleMs <= 0) return iterator.next();
   const timer = new AbortController();
