@@ -34,8 +34,8 @@ export interface AdaptiveOptions {
   readonly concurrencyDecrease?: number;
   /** Time for the rate to climb back to the limit measured at the last throttle, in ms. @default 30000 */
   readonly recoveryMs?: number;
-  /** The shortest throttle-to-throttle window whose measured rate is trusted, in ms. @default 10000 */
-  readonly minimumWindowMs?: number;
+  /** Calls finished between two throttles before the rate measured between them is trusted. @default 8 */
+  readonly minimumWindowCalls?: number;
 }
 
 export interface AdaptiveLimiterOptions extends AdaptiveOptions {
@@ -56,7 +56,8 @@ export interface LimiterSnapshot {
   readonly tokensPerMinute: number | undefined;
   /** The token limit measured at the last throttle, per minute. */
   readonly measuredTokensPerMinute: number | undefined;
-  readonly requestsPerMinute: number;
+  /** The request limit in force, per minute; undefined while requests are not limited. */
+  readonly requestsPerMinute: number | undefined;
   readonly measuredRequestsPerMinute: number | undefined;
   readonly slowStart: boolean;
   readonly throttles: number;
@@ -132,7 +133,12 @@ export class AdaptiveLimiter implements RateLimiter {
   readonly #clock: Clock;
   readonly #options: Required<AdaptiveOptions>;
   readonly #limits: KnownLimits;
-  readonly #requests: LearnedRate;
+  /** Undefined until a throttle shows a limit other than tokens (Bedrock's RPM is optional). */
+  #requests: LearnedRate | undefined;
+  /** Calls the service admitted that have finished, and their count at the last token cut. */
+  #finished = 0;
+  #edgeFinished = 0;
+  #edgeAt: number;
   #tokens: LearnedRate | undefined;
   #concurrency: number;
   #concurrencySlowStart: boolean;
@@ -141,6 +147,7 @@ export class AdaptiveLimiter implements RateLimiter {
   #inFlight = 0;
   #sequence = 0;
   #pausedUntil = 0;
+  #throttles = 0;
   readonly #retries = new WaitQueue();
   readonly #firsts = new WaitQueue();
   #timer: AbortController | undefined;
@@ -151,14 +158,8 @@ export class AdaptiveLimiter implements RateLimiter {
     this.#clock = options.clock ?? systemClock;
     this.#options = resolveAdaptiveOptions(options);
     this.#limits = validateKnownLimits(options.limits ?? {}, `limits for lane "${this.lane}"`);
-    this.#requests = new LearnedRate({
-      clock: this.#clock,
-      known: this.#limits.rpm,
-      initial: this.#options.initialRequestsPerMinute,
-      decrease: this.#options.decrease,
-      recoveryMs: this.#options.recoveryMs,
-      minimumWindowMs: this.#options.minimumWindowMs,
-    });
+    this.#edgeAt = this.#clock.now();
+    if (this.#limits.rpm !== undefined) this.#requests = this.#requestRate(this.#limits.rpm);
     this.#concurrency = this.#limits.concurrency ?? this.#options.initialConcurrency;
     this.#concurrencySlowStart = this.#limits.concurrency === undefined;
     if (this.#limits.tpm !== undefined) this.#tokens = this.#tokenRate(this.#limits.tpm);
@@ -182,7 +183,6 @@ export class AdaptiveLimiter implements RateLimiter {
     }
     if (!this.#tokens) this.#tokens = this.#tokenRate(undefined, reserved);
     this.#tokens.ensureFits(reserved);
-    this.#requests.ensureFits(1);
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         cost,
@@ -221,31 +221,35 @@ export class AdaptiveLimiter implements RateLimiter {
           ? chargedTokens(outcome.usage, permit.cost.outputBurndown)
           : permit.reservedTokens;
         tokens.settle(permit.reservedTokens - charged);
+        tokens.finished(charged, permit.sequence);
+        requests?.finished(1, permit.sequence);
+        this.#finished++;
         const window = Math.max(outcome.latencyMs, 1000);
         if (tokens.limitedAt >= now - window)
           tokens.grow(charged, permit.reservedTokens, outcome.latencyMs);
-        if (requests.limitedAt >= now - window) requests.grow(1, 1, outcome.latencyMs);
+        if (requests && requests.limitedAt >= now - window) requests.grow(1, 1, outcome.latencyMs);
         if (this.#concurrencyLimitedAt >= now - window) this.#growConcurrency();
         break;
       }
       case "throttled": {
-        // Which bucket ran dry? The one that held sends back lately; else the fuller one.
-        const culprit = this.#culprit(tokens, now);
         // The service refused the call before charging it.
         tokens.settle(permit.reservedTokens);
-        requests.settle(1);
-        culprit.throttled(permit.sequence, this.#sequence);
+        requests?.settle(1);
+        this.#throttled(tokens, requests, permit, now);
         break;
       }
       case "model-not-ready": {
         tokens.settle(permit.reservedTokens - permit.cost.inputTokens);
+        tokens.finished(permit.cost.inputTokens, permit.sequence);
+        requests?.finished(1, permit.sequence);
+        this.#finished++;
         tokens.soften(this.#options.modelNotReadyDecrease, permit.sequence, this.#sequence);
-        requests.soften(this.#options.modelNotReadyDecrease, permit.sequence, this.#sequence);
+        requests?.soften(this.#options.modelNotReadyDecrease, permit.sequence, this.#sequence);
         break;
       }
       case "quota-exhausted": {
         tokens.settle(permit.reservedTokens);
-        requests.settle(1);
+        requests?.settle(1);
         this.#pausedUntil = Math.max(this.#pausedUntil, now + (outcome.pauseMs ?? 0));
         break;
       }
@@ -253,11 +257,14 @@ export class AdaptiveLimiter implements RateLimiter {
         if (CONNECTION_LIMIT_ERRORS.has(outcome.name)) {
           // Refused at the door: nothing was charged, but fewer calls at once are welcome.
           tokens.settle(permit.reservedTokens);
-          requests.settle(1);
+          requests?.settle(1);
           this.#cutConcurrency(permit.sequence);
         } else {
           // The call was admitted and failed: its input counts, its output was never produced.
           tokens.settle(permit.reservedTokens - permit.cost.inputTokens);
+          tokens.finished(permit.cost.inputTokens, permit.sequence);
+          requests?.finished(1, permit.sequence);
+        this.#finished++;
         }
       }
     }
@@ -270,12 +277,12 @@ export class AdaptiveLimiter implements RateLimiter {
     const reserved = reservedTokens(cost);
     const tokensPerMinute = this.#tokens?.estimate ?? reserved * this.#options.initialBurst;
     const interval = Math.max(
-      60_000 / this.#requests.estimate,
+      this.#requests ? 60_000 / this.#requests.estimate : 0,
       (reserved * 60_000) / tokensPerMinute,
     );
     const waiting = this.#retries.size + this.#firsts.size;
     let delay = Math.max(0, this.#pausedUntil - now);
-    delay = Math.max(delay, this.#requests.bucket.delayFor(1));
+    if (this.#requests) delay = Math.max(delay, this.#requests.bucket.delayFor(1));
     if (this.#tokens) delay = Math.max(delay, this.#tokens.bucket.delayFor(reserved));
     if (this.#inFlight >= Math.floor(this.#concurrency)) delay = Math.max(delay, interval);
     return delay + waiting * interval;
@@ -291,10 +298,10 @@ export class AdaptiveLimiter implements RateLimiter {
       concurrency: Math.floor(this.#concurrency),
       tokensPerMinute: tokens?.estimate,
       measuredTokensPerMinute: finite(tokens?.measuredLimit),
-      requestsPerMinute: requests.estimate,
-      measuredRequestsPerMinute: finite(requests.measuredLimit),
-      slowStart: (tokens?.inSlowStart ?? true) || requests.inSlowStart,
-      throttles: (tokens?.throttles ?? 0) + requests.throttles,
+      requestsPerMinute: requests?.estimate,
+      measuredRequestsPerMinute: finite(requests?.measuredLimit),
+      slowStart: tokens?.inSlowStart ?? true,
+      throttles: this.#throttles,
       pausedUntil: this.#pausedUntil > this.#clock.now() ? this.#pausedUntil : 0,
     };
   }
@@ -306,20 +313,54 @@ export class AdaptiveLimiter implements RateLimiter {
       initial: firstReservation * this.#options.initialBurst,
       decrease: this.#options.decrease,
       recoveryMs: this.#options.recoveryMs,
-      minimumWindowMs: this.#options.minimumWindowMs,
+      minimumWindowCalls: this.#options.minimumWindowCalls,
     });
   }
 
-  #culprit(tokens: LearnedRate, now: number): LearnedRate {
-    const requests = this.#requests;
+  /**
+   * A throttle does not say which bucket ran dry (only its message does, and messages never
+   * decide anything here). Tokens are Bedrock's primary quota, so the token shadow takes the cut
+   * unless a learned request limit is what holds sends back. A refusal that the token shadow
+   * cannot explain — a call granted after the shadow was re-synchronised to the service's empty
+   * bucket, on refunds the service would have received too — is evidence of a
+   * requests-per-minute limit: one is learned from then on, starting below the request rate
+   * measured since the last cut.
+   */
+  #throttled(
+    tokens: LearnedRate,
+    requests: LearnedRate | undefined,
+    permit: Permit,
+    now: number,
+  ): void {
+    this.#throttles++;
     const recent = now - 2000;
-    const tokensRecent = tokens.limitedAt >= recent;
-    const requestsRecent = requests.limitedAt >= recent;
-    if (tokensRecent !== requestsRecent) return tokensRecent ? tokens : requests;
-    if (tokens.known !== requests.known) return tokens.known ? requests : tokens;
-    const tokensFill = tokens.bucket.level / tokens.bucket.capacity;
-    const requestsFill = requests.bucket.level / requests.bucket.capacity;
-    return tokensFill <= requestsFill ? tokens : requests;
+    const requestsBinding = requests !== undefined && requests.limitedAt >= recent;
+    const tokensBinding = tokens.limitedAt >= recent;
+    const verdict =
+      tokensBinding || !requestsBinding ? tokens.throttled(permit.sequence, this.#sequence) : "ignored";
+    if (requests) {
+      if (requestsBinding || !tokensBinding) requests.throttled(permit.sequence, this.#sequence);
+    } else if (verdict === "unexplained") {
+      const minutes = (now - this.#edgeAt) / 60_000;
+      const measured = minutes > 0 ? (this.#finished - this.#edgeFinished) / minutes : 0;
+      this.#requests = this.#requestRate(undefined, Math.max(1, measured * this.#options.decrease));
+    }
+    if (verdict === "cut") {
+      this.#edgeAt = now;
+      this.#edgeFinished = this.#finished;
+    }
+  }
+
+  #requestRate(known: number | undefined, initial = 1): LearnedRate {
+    return new LearnedRate({
+      clock: this.#clock,
+      known,
+      initial,
+      slowStart: false,
+      decrease: this.#options.decrease,
+      recoveryMs: this.#options.recoveryMs,
+      minimumWindowCalls: this.#options.minimumWindowCalls,
+    });
   }
 
   #growConcurrency(): void {
@@ -353,17 +394,17 @@ export class AdaptiveLimiter implements RateLimiter {
         this.#concurrencyLimitedAt = now;
         return this.#cancelTimer();
       }
-      const requestDelay = requests.bucket.delayFor(1);
+      const requestDelay = requests ? requests.bucket.delayFor(1) : 0;
       const tokenDelay = tokens.bucket.delayFor(head.reserved);
       if (requestDelay > 0 || tokenDelay > 0) {
-        if (requestDelay > 0) requests.limitedAt = now;
+        if (requestDelay > 0) requests!.limitedAt = now;
         if (tokenDelay > 0) tokens.limitedAt = now;
         return this.#wakeIn(Math.max(requestDelay, tokenDelay));
       }
       queue.shift();
       head.done = true;
       if (head.onAbort) head.signal!.removeEventListener("abort", head.onAbort);
-      requests.reserve(1);
+      requests?.reserve(1);
       tokens.reserve(head.reserved);
       this.#inFlight++;
       head.resolve({
@@ -439,11 +480,11 @@ export function resolveAdaptiveOptions(options: AdaptiveOptions = {}): Required<
       0.99,
     ),
     recoveryMs: check(options.recoveryMs ?? 30_000, "adaptive.recoveryMs", 100, 3_600_000),
-    minimumWindowMs: check(
-      options.minimumWindowMs ?? 10_000,
-      "adaptive.minimumWindowMs",
-      0,
-      3_600_000,
+    minimumWindowCalls: check(
+      options.minimumWindowCalls ?? 8,
+      "adaptive.minimumWindowCalls",
+      1,
+      1e6,
     ),
   };
 }

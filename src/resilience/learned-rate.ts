@@ -3,18 +3,31 @@ import { TokenBucket } from "./token-bucket.js";
 
 const MINUTE = 60_000;
 
+/**
+ * What a throttle did to a learned rate: nothing (the call was granted before the last cut, which
+ * already answered it), a cut, or only a re-synchronised shadow because too few calls finished
+ * since the last cut to measure anything — a refusal the estimate cannot explain.
+ */
+export type ThrottleVerdict = "ignored" | "cut" | "unexplained";
+
 export interface LearnedRateOptions {
   readonly clock: Clock;
   /** A limit the user knows (per minute): used as is, never learned. */
   readonly known?: number | undefined;
   /** The cautious first estimate, per minute, when the limit is not known. */
   readonly initial: number;
+  /** Whether to start by doubling per round trip until the first throttle. @default true */
+  readonly slowStart?: boolean;
   /** Multiplicative decrease on a throttle: the estimate drops to `decrease × limit`. */
   readonly decrease: number;
   /** Time for the cubic regrowth to climb back to the limit last seen, in ms. */
   readonly recoveryMs: number;
-  /** The shortest throttle-to-throttle window whose measured rate is trusted, in ms. */
-  readonly minimumWindowMs: number;
+  /**
+   * A throttle-to-throttle window's measured rate is trusted once this many calls finished in
+   * it: the service's bucket is "nearly empty" at both ends to within about one call, so the
+   * measure is good to about one part in this many.
+   */
+  readonly minimumWindowCalls: number;
 }
 
 /**
@@ -46,17 +59,19 @@ export class LearnedRate {
   readonly #clock: Clock;
   readonly #decrease: number;
   readonly #recoveryMs: number;
-  readonly #minimumWindowMs: number;
+  readonly #minimumWindowCalls: number;
   #estimate: number;
-  #slowStart = true;
+  #slowStart: boolean;
   #limit = Number.POSITIVE_INFINITY;
   #cutDepth = 0;
   #cutAt = Number.NEGATIVE_INFINITY;
   #cutSequence = -1;
-  #charged = 0;
+  /** What finished calls were really charged, in all, and how many they were. */
+  #completed = 0;
+  #completions = 0;
   #edgeAt: number;
-  #edgeCharged = 0;
-  #firstEdge = true;
+  #edgeCompleted = 0;
+  #edgeCompletions = 0;
   #largestCost = 0;
   /** Last time this dimension held back the head of the queue. */
   limitedAt = Number.NEGATIVE_INFINITY;
@@ -69,9 +84,16 @@ export class LearnedRate {
     this.#clock = options.clock;
     this.known = options.known !== undefined;
     this.#estimate = options.known ?? options.initial;
+    this.#slowStart = options.slowStart ?? true;
+    if (!this.#slowStart) {
+      // Starting below a measured rate: regrow to it as after a cut.
+      this.#limit = this.#estimate / options.decrease;
+      this.#cutDepth = 1 - options.decrease;
+      this.#cutAt = options.clock.now();
+    }
     this.#decrease = options.decrease;
     this.#recoveryMs = options.recoveryMs;
-    this.#minimumWindowMs = options.minimumWindowMs;
+    this.#minimumWindowCalls = options.minimumWindowCalls;
     this.#edgeAt = options.clock.now();
     this.bucket = new TokenBucket({ capacity: this.#estimate, clock: options.clock });
   }
@@ -100,7 +122,6 @@ export class LearnedRate {
   /** Charges a call's reservation when it starts. */
   reserve(amount: number): void {
     this.bucket.take(amount);
-    this.#charged += amount;
   }
 
   /** Gives back part of a reservation (negative takes more: the call used more than reserved). */
@@ -108,7 +129,16 @@ export class LearnedRate {
     if (amount === 0) return;
     if (amount > 0) this.bucket.refund(amount);
     else this.bucket.take(-amount);
-    this.#charged -= amount;
+  }
+
+  /**
+   * A call the service admitted has finished; `charge` is what it was really charged, `sequence`
+   * its grant number.
+   */
+  finished(charge: number, sequence: number): void {
+    this.#completed += charge;
+    // Only calls sent since the last cut show the new pace (at least one round trip of it).
+    if (sequence >= this.#cutSequence) this.#completions++;
   }
 
   /**
@@ -125,7 +155,9 @@ export class LearnedRate {
       return;
     }
     const since = (this.#clock.now() - this.#cutAt - this.#recoveryMs) / this.#recoveryMs;
-    const target = this.#limit * (1 + this.#cutDepth * since * since * since);
+    // Never flatter than a regular cut's curve, so probing beyond the limit always resumes.
+    const depth = Math.max(this.#cutDepth, 1 - this.#decrease);
+    const target = this.#limit * (1 + depth * since * since * since);
     if (target > this.#estimate) this.#setEstimate(Math.min(target, this.#estimate + step));
   }
 
@@ -133,25 +165,32 @@ export class LearnedRate {
    * The service throttled a call granted as `sequence`; `nextSequence` is the next grant's number.
    * The caller has already settled the throttled call's reservation (the service never took it).
    */
-  throttled(sequence: number, nextSequence: number): void {
+  throttled(sequence: number, nextSequence: number): ThrottleVerdict {
     this.throttles++;
     this.bucket.lowerTo(0);
-    if (this.known || sequence < this.#cutSequence) return;
+    if (this.known) return "unexplained";
+    if (sequence < this.#cutSequence) return "ignored";
     const now = this.#clock.now();
-    const elapsed = now - this.#edgeAt;
+    const completions = this.#completions - this.#edgeCompletions;
     let limit = this.#estimate;
-    if (elapsed >= this.#minimumWindowMs) {
-      // From nearly empty to nearly empty: refilled ≈ charged. Before the first throttle the
-      // bucket may have started full (one minute's worth), hence the extra minute.
-      const minutes = elapsed / MINUTE + (this.#firstEdge ? 1 : 0);
-      const measured = (this.#charged - this.#edgeCharged) / minutes;
+    if (completions >= this.#minimumWindowCalls && now > this.#edgeAt) {
+      // From nearly empty to nearly empty, the service's bucket refilled about as much as the
+      // calls finishing in between were charged. (Before the first throttle it started full,
+      // so that first measure is high; the next window corrects it.)
+      const measured = (this.#completed - this.#edgeCompleted) / ((now - this.#edgeAt) / MINUTE);
       if (measured > 0 && measured < limit) limit = measured;
+    } else if (!this.#slowStart) {
+      // Too few calls since the last cut to say anything: the cut stands, the shadow is
+      // re-synchronised, and the next measurable window decides.
+      return "unexplained";
     }
-    this.#firstEdge = false;
+    if (process.env.QUARRY_DEBUG) console.log(`cut now=${Math.round(now)} window=${Math.round(now - this.#edgeAt)} completions=${completions} completed=${Math.round(this.#completed - this.#edgeCompleted)} estimate=${Math.round(this.#estimate)} limit=${Math.round(limit)} seq=${sequence}/${this.#cutSequence}`);
     this.#edgeAt = now;
-    this.#edgeCharged = this.#charged;
+    this.#edgeCompleted = this.#completed;
+    this.#edgeCompletions = this.#completions;
     this.#cut(limit, this.#decrease, now, nextSequence);
     this.#slowStart = false;
+    return "cut";
   }
 
   /** A gentler decrease that is not a throttle (the model warming up): no re-synchronising. */

@@ -1,0 +1,326 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../clock/manual-clock.js";
+import type { QuotaConfig } from "../emulator/config/emulator-config.js";
+import type { EmulatorError } from "../emulator/emulator-error.js";
+import { QuotaLedger } from "../emulator/state/quota-ledger.js";
+import { SeededRandom } from "../emulator/state/seeded-random.js";
+import { Scheduler, type SchedulerOptions } from "./scheduler.js";
+
+// Runs the scheduler on a manual clock against a simulated Bedrock built from the emulator's own
+// quota ledger (reservation of input + max_tokens × burndown at the start, refund at the end,
+// no Retry-After), with a latency model and seeded faults. The scheduler is told nothing about
+// the quota: it has to find it.
+
+interface Faults {
+  readonly internalServerError?: number;
+  readonly connectionReset?: number;
+  readonly modelNotReady?: number;
+  readonly modelTimeout?: number;
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly quota: QuotaConfig;
+  readonly records: number;
+  readonly inputTokens: number;
+  /** Mean and spread of the true reply lengths. */
+  readonly outputMean: number;
+  readonly outputSpread: number;
+  readonly maxTokens: number | "auto";
+  readonly fullMaxTokens: number;
+  readonly burndown: number;
+  readonly firstTokenMs: number;
+  readonly perOutputTokenMs: number;
+  readonly faults?: Faults;
+  readonly scheduler?: SchedulerOptions;
+}
+
+interface Result {
+  readonly recordId: string;
+  readonly text: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly stopReason: "end_turn" | "max_tokens";
+}
+
+interface Figures {
+  readonly minutes: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly attempts: number;
+  readonly throttled: number;
+  readonly throttleRate: number;
+  readonly reruns: number;
+  readonly meanCharge: number;
+  readonly ideal: number;
+  readonly goodput: number;
+  readonly duplicates: number;
+  readonly lost: number;
+  readonly cpuMs: number;
+}
+
+const RTT_MS = 20;
+
+function sdkError(name: string, status: number, message: string): Error {
+  const error = new Error(message) as Error & { $metadata: { httpStatusCode: number } };
+  error.name = name;
+  error.$metadata = { httpStatusCode: status };
+  return error;
+}
+
+/** A Bedrock of one quota key: admission by the real ledger, latency, faults, true reply lengths. */
+class SimulatedBedrock {
+  readonly #clock: ManualClock;
+  readonly #ledger: QuotaLedger;
+  readonly #random: SeededRandom;
+  readonly #scenario: Scenario;
+  attempts = 0;
+  throttled = 0;
+
+  constructor(clock: ManualClock, scenario: Scenario, seed: number) {
+    this.#clock = clock;
+    this.#scenario = scenario;
+    this.#ledger = new QuotaLedger(clock, { model: scenario.quota });
+    this.#random = new SeededRandom(seed);
+  }
+
+  /** The true reply length of a record: fixed per record, so a re-run gives the same reply. */
+  static lengthOf(scenario: Scenario, index: number): number {
+    const random = new SeededRandom(index * 7919 + 17);
+    // A bell-ish shape: the mean of three uniforms.
+    const u = (random.next() + random.next() + random.next()) / 3;
+    return Math.max(1, Math.round(scenario.outputMean + (u - 0.5) * 2 * scenario.outputSpread));
+  }
+
+  async invoke(index: number, maxTokens: number, signal: AbortSignal): Promise<Result> {
+    this.attempts++;
+    const scenario = this.#scenario;
+    let lease: ReturnType<QuotaLedger["admit"]>;
+    try {
+      lease = this.#ledger.admit("model", {
+        inputTokens: scenario.inputTokens,
+        maxTokens,
+        outputBurndown: scenario.burndown,
+      });
+    } catch (error) {
+      const refusal = error as EmulatorError;
+      if (refusal.exceptionName === "ThrottlingException") this.throttled++;
+      await this.#clock.sleep(RTT_MS, signal);
+      throw sdkError(refusal.exceptionName, refusal.status ?? 500, refusal.message);
+    }
+    const faults = scenario.faults ?? {};
+    const draw = this.#random.next();
+    let edge = 0;
+    const fault = (rate: number | undefined) => {
+      edge += rate ?? 0;
+      return draw < edge;
+    };
+    try {
+      if (fault(faults.internalServerError)) {
+        await this.#clock.sleep(RTT_MS + scenario.firstTokenMs / 2, signal);
+        lease.release(0);
+        throw sdkError("InternalServerException", 500, "The server encountered an internal error.");
+      }
+      if (fault(faults.modelNotReady)) {
+        await this.#clock.sleep(RTT_MS, signal);
+        lease.release(0);
+        throw sdkError("ModelNotReadyException", 429, "Model is not ready for inference.");
+      }
+      const length = SimulatedBedrock.lengthOf(scenario, index);
+      const output = Math.min(maxTokens, length);
+      const duration =
+        RTT_MS + scenario.firstTokenMs + output * scenario.perOutputTokenMs * (0.8 + 0.4 * this.#random.next());
+      if (fault(faults.connectionReset)) {
+        await this.#clock.sleep(duration / 2, signal);
+        lease.release(Math.floor(output / 2));
+        throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+      }
+      if (fault(faults.modelTimeout)) {
+        await this.#clock.sleep(duration, signal);
+        lease.release(output);
+        throw sdkError("ModelTimeoutException", 408, "Model has timed out in processing the request.");
+      }
+      await this.#clock.sleep(duration, signal);
+      lease.release(output);
+      return {
+        recordId: `r${index}`,
+        text: `reply ${index} (${length} tokens)`.slice(0, 12 + output),
+        inputTokens: scenario.inputTokens,
+        outputTokens: output,
+        stopReason: output < length ? "max_tokens" : "end_turn",
+      };
+    } catch (error) {
+      if (signal.aborted) lease.release(0);
+      throw error;
+    }
+  }
+}
+
+/** Tokens per minute the quota allows at a time, in minutes from the start. */
+function tpmAt(quota: QuotaConfig, minute: number): number | undefined {
+  let tpm = quota.tpm;
+  for (const step of quota.schedule ?? []) if (step.atSeconds / 60 <= minute && step.tpm) tpm = step.tpm;
+  return tpm;
+}
+
+async function simulate(scenario: Scenario, seed = 1): Promise<Figures> {
+  const cpuStart = process.cpuUsage();
+  const clock = new ManualClock();
+  const bedrock = new SimulatedBedrock(clock, scenario, seed);
+  const random = new SeededRandom(seed + 1000);
+  const scheduler = new Scheduler({
+    clock,
+    random: () => random.next(),
+    ...scenario.scheduler,
+  });
+  const results = new Map<string, number>();
+  let failed = 0;
+  let lastDone = 0;
+  const runs: Promise<void>[] = [];
+  for (let index = 0; index < scenario.records; index++) {
+    runs.push(
+      scheduler
+        .run<Result>({
+          lane: "model",
+          inputTokens: scenario.inputTokens,
+          maxTokens: scenario.maxTokens,
+          fullMaxTokens: scenario.fullMaxTokens,
+          outputBurndown: scenario.burndown,
+          recordId: `r${index}`,
+          attempt: ({ maxTokens, signal }) => bedrock.invoke(index, maxTokens, signal),
+          usage: (result) => result,
+          stoppedAtMaxTokens: (result) => result.stopReason === "max_tokens",
+        })
+        .then(
+          (result) => {
+            results.set(result.recordId, (results.get(result.recordId) ?? 0) + 1);
+            lastDone = clock.now();
+          },
+          () => {
+            failed++;
+          },
+        ),
+    );
+  }
+  let settled = false;
+  void Promise.all(runs).then(() => {
+    settled = true;
+  });
+  let nextTrace = 0;
+  while (!settled) {
+    if (process.env.QUARRY_SIM_TRACE && clock.now() >= nextTrace) {
+      nextTrace += 30_000;
+      const lane = scheduler.stats().lanes[0];
+      console.log(
+        `t=${(clock.now() / 60_000).toFixed(1)}m done=${results.size} attempts=${bedrock.attempts} thr=${bedrock.throttled}`,
+        JSON.stringify(lane),
+      );
+    }
+    const next = clock.nextDueAt;
+    if (next === undefined) {
+      await clock.advance(0);
+      if (!settled && clock.nextDueAt === undefined) throw new Error("simulation stalled");
+      continue;
+    }
+    await clock.advance(next - clock.now());
+  }
+  const minutes = lastDone / 60_000;
+  let outputSum = 0;
+  for (let index = 0; index < scenario.records; index++)
+    outputSum += SimulatedBedrock.lengthOf(scenario, index);
+  const meanCharge = scenario.inputTokens + (outputSum / scenario.records) * scenario.burndown;
+  // The ideal: what the binding quota allows when each request is charged its actual tokens,
+  // integrated over the run (the TPM may change on a schedule).
+  let ideal = 0;
+  const step = 1 / 600;
+  for (let minute = 0; minute < minutes; minute += step) {
+    const width = Math.min(step, minutes - minute);
+    const tpm = tpmAt(scenario.quota, minute);
+    const byTokens = tpm === undefined ? Number.POSITIVE_INFINITY : tpm / meanCharge;
+    const byRequests = scenario.quota.rpm ?? Number.POSITIVE_INFINITY;
+    ideal += Math.min(byTokens, byRequests) * width;
+  }
+  let duplicates = 0;
+  for (const count of results.values()) if (count > 1) duplicates += count - 1;
+  const stats = scheduler.stats();
+  const cpu = process.cpuUsage(cpuStart);
+  return {
+    minutes,
+    completed: results.size,
+    failed,
+    attempts: bedrock.attempts,
+    throttled: bedrock.throttled,
+    throttleRate: bedrock.throttled / bedrock.attempts,
+    reruns: stats.rerunsAtFullLimit,
+    meanCharge,
+    ideal,
+    goodput: results.size / ideal,
+    duplicates,
+    lost: scenario.records - results.size - failed,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  };
+}
+
+function report(name: string, figures: Figures, extra = ""): void {
+  console.log(
+    `[simulation] ${name}: ${figures.completed} records in ${figures.minutes.toFixed(2)} min, ` +
+      `goodput ${(figures.goodput * 100).toFixed(1)}% of ideal (${figures.ideal.toFixed(0)}), ` +
+      `throttled ${figures.throttled}/${figures.attempts} attempts (${(figures.throttleRate * 100).toFixed(2)}%), ` +
+      `re-runs ${figures.reruns}, failed ${figures.failed}, cpu ${figures.cpuMs.toFixed(0)} ms${extra}`,
+  );
+}
+
+const TPM_BOUND = {
+  quota: { tpm: 200_000 },
+  records: 2_000,
+  inputTokens: 500,
+  outputMean: 300,
+  outputSpread: 150,
+  fullMaxTokens: 4096,
+  burndown: 5,
+  firstTokenMs: 1_000,
+  perOutputTokenMs: 30,
+} as const;
+
+describe("scheduler against a simulated Bedrock (manual time)", () => {
+  it("RPM-bound: settles just under a requests-per-minute quota it was not told", async () => {
+    const figures = await simulate({
+      name: "rpm",
+      quota: { rpm: 600 },
+      records: 12_000,
+      inputTokens: 200,
+      outputMean: 150,
+      outputSpread: 100,
+      maxTokens: 1000,
+      fullMaxTokens: 1000,
+      burndown: 1,
+      firstTokenMs: 400,
+      perOutputTokenMs: 8,
+    });
+    report("RPM-bound (600 rpm)", figures);
+    expect(figures.lost).toBe(0);
+    expect(figures.duplicates).toBe(0);
+    expect(figures.failed).toBe(0);
+    expect(figures.goodput).toBeGreaterThanOrEqual(0.95);
+    expect(figures.throttleRate).toBeLessThan(0.03);
+  });
+
+  it("TPM-bound with maxTokens: 'auto': learns reply lengths and reaches the token quota", async () => {
+    const figures = await simulate({ name: "tpm-auto", ...TPM_BOUND, maxTokens: "auto" });
+    report("TPM-bound, auto (200k tpm, 4096 full, ~300 used, burndown 5)", figures);
+    expect(figures.lost).toBe(0);
+    expect(figures.duplicates).toBe(0);
+    expect(figures.failed).toBe(0);
+    expect(figures.goodput).toBeGreaterThanOrEqual(0.95);
+    expect(figures.throttleRate).toBeLessThan(0.03);
+  });
+
+  it("TPM-bound with a fixed large maxTokens", async () => {
+    const figures = await simulate({ name: "tpm-fixed", ...TPM_BOUND, maxTokens: 4096 });
+    report("TPM-bound, fixed 4096 (200k tpm, ~300 used, burndown 5)", figures);
+    expect(figures.lost).toBe(0);
+    expect(figures.duplicates).toBe(0);
+    expect(figures.failed).toBe(0);
+    expect(figures.throttleRate).toBeLessThan(0.03);
+  });
+});
