@@ -141,5 +141,8 @@ describe("Cohere Command R through the real AWS SDK", () => {
         })
       ).message,
     ).toBe(malformed("#/chat_history/0/role: BOT is not a valid enum value"));
+    expect((await refusal(client, COMMAND_R, { message: "hi", max_tokens: "many" })).message).toBe(
+      malformed("#/max_tokens: expected type: Integer, found: String"),
+    );
   });
 });

@@ -10,6 +10,7 @@ import {
   fixtureBody,
   loadFixture,
   malformed,
+  recordUsageHeaders,
   refusal,
   shapeMismatches,
   streamChunks,
@@ -29,9 +30,11 @@ const FINISH_REASONS = [
 describe("Cohere Command (legacy) through the real AWS SDK", () => {
   let emulator: Emulator;
   let client: BedrockRuntimeClient;
+  let usage: ReturnType<typeof recordUsageHeaders>;
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0 });
     client = runtimeClient(emulator.url, { http1: true });
+    usage = recordUsageHeaders(client);
   });
   afterAll(async () => {
     client.destroy();
@@ -47,6 +50,8 @@ describe("Cohere Command (legacy) through the real AWS SDK", () => {
       expect(shapeMismatches(body, loadFixture("cohere-command-response"))).toEqual([]);
       expect(body.prompt).toBe(loadFixture("cohere-command-request").body.prompt);
       expect(FINISH_REASONS).toContain(body.generations[0].finish_reason);
+      expect(usage().input).toBe(14);
+      expect(usage().output).toBeGreaterThan(0);
     }
   });
 
@@ -110,6 +115,9 @@ describe("Cohere Command (legacy) through the real AWS SDK", () => {
         "#/num_generations: 6 is not less or equal to 5",
         "#/truncate: MIDDLE is not a valid enum value",
       ),
+    );
+    expect((await refusal(client, COMMAND, { prompt: "hi", stop_sequences: "END" })).message).toBe(
+      malformed("#/stop_sequences: expected type: JSONArray, found: String"),
     );
     expect((await refusal(client, COMMAND, { message: "hi" })).message).toBe(
       malformed(

@@ -113,6 +113,9 @@ describe("Cohere Embed through the real AWS SDK", () => {
       message: malformed("#/texts: expected maximum item count: 96, found: 97"),
       status: 400,
     });
+    expect((await refusal(client, ENGLISH, { texts: "a", input_type: "clustering" })).message).toBe(
+      malformed("#/texts: expected type: JSONArray, found: String"),
+    );
     expect((await refusal(client, ENGLISH, { texts: ["a"] })).message).toBe(
       malformed("#: required key [input_type] not found"),
     );

@@ -7,6 +7,7 @@ import {
   fixtureBody,
   loadFixture,
   malformed,
+  recordUsageHeaders,
   refusal,
   shapeMismatches,
 } from "./__fixtures__/fixture-kit.js";
@@ -23,9 +24,11 @@ const MODELS = [
 describe("Stable Diffusion 3 and Stable Image through the real AWS SDK", () => {
   let emulator: Emulator;
   let client: BedrockRuntimeClient;
+  let usage: ReturnType<typeof recordUsageHeaders>;
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0 });
     client = runtimeClient(emulator.url, { http1: true });
+    usage = recordUsageHeaders(client);
   });
   afterAll(async () => {
     client.destroy();
@@ -49,6 +52,7 @@ describe("Stable Diffusion 3 and Stable Image through the real AWS SDK", () => {
       expect(body.finish_reasons).toEqual([null]);
       const png = PNG.sync.read(Buffer.from(body.images[0], "base64"));
       expect([png.width, png.height]).toEqual([1024, 1024]);
+      expect(usage()).toMatchObject({ input: 6, output: 0 });
     }
   });
 
@@ -80,6 +84,9 @@ describe("Stable Diffusion 3 and Stable Image through the real AWS SDK", () => {
         "#: required key [prompt] not found",
         "#: extraneous key [text_prompts] is not permitted",
       ),
+    );
+    expect((await refusal(client, SD3, { prompt: { text: "x" } })).message).toBe(
+      malformed("#/prompt: expected type: String, found: JSONObject"),
     );
     expect((await refusal(client, SD3, { prompt: "x", output_format: "jpeg" })).message).toContain(
       "PNG images only",

@@ -100,6 +100,9 @@ describe("Stability SDXL 1.0 through the real AWS SDK", () => {
         "#/style_preset: watercolour is not a valid enum value",
       ),
     );
+    expect(
+      (await refusal(client, SDXL, { text_prompts: [{ text: "x" }], seed: 1.5 })).message,
+    ).toBe(malformed("#/seed: expected type: Integer, found: BigDecimal"));
     const size = await refusal(client, SDXL, {
       text_prompts: [{ text: "x" }],
       width: 512,

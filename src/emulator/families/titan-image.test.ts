@@ -115,6 +115,15 @@ describe("Titan Image Generator and Nova Canvas through the real AWS SDK", () =>
       ),
       status: 400,
     });
+    expect(
+      (
+        await refusal(client, TITAN_V1, {
+          taskType: "TEXT_IMAGE",
+          textToImageParams: { text: "x" },
+          imageGenerationConfig: { width: "512" },
+        })
+      ).message,
+    ).toBe(malformed("#/imageGenerationConfig/width: expected type: Integer, found: String"));
     expect((await refusal(client, TITAN_V1, { textToImageParams: { text: "x" } })).message).toBe(
       malformed("#: required key [taskType] not found"),
     );
