@@ -7,6 +7,11 @@ export interface RequestKey {
   readonly path: string;
   /** SHA-256 (hex) of the body with volatile fields removed and object keys sorted. */
   readonly bodySha256: string;
+  /**
+   * The `x-amzn-bedrock-*` request headers (guardrail, trace, performance configuration,
+   * service tier), which change the answer as much as the body does; absent when none was sent.
+   */
+  readonly bedrockHeaders?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -26,18 +31,31 @@ export function requestKey(
   rawPath: string,
   query: string,
   body: Buffer,
+  headers: Readonly<Record<string, string | string[] | undefined>> = {},
 ): RequestKey {
   const path =
     rawPath
       .split("/")
       .map((segment) => encodeURIComponent(safeDecode(segment)))
       .join("/") + (query ? `?${query}` : "");
-  return { method: method.toUpperCase(), path, bodySha256: sha256(canonicalBody(body)) };
+  const bedrockHeaders: Record<string, string> = {};
+  for (const name of Object.keys(headers).sort()) {
+    const value = headers[name];
+    if (value !== undefined && name.toLowerCase().startsWith("x-amzn-bedrock-"))
+      bedrockHeaders[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return {
+    method: method.toUpperCase(),
+    path,
+    bodySha256: sha256(canonicalBody(body)),
+    ...(Object.keys(bedrockHeaders).length ? { bedrockHeaders } : {}),
+  };
 }
 
 /** The key as one string, for lookups. */
 export function keyString(key: RequestKey): string {
-  return `${key.method} ${key.path} ${key.bodySha256}`;
+  const headers = key.bedrockHeaders ? ` ${JSON.stringify(sortKeys(key.bedrockHeaders))}` : "";
+  return `${key.method} ${key.path} ${key.bodySha256}${headers}`;
 }
 
 function canonicalBody(body: Buffer): Buffer | string {

@@ -381,6 +381,18 @@ describe("cassette parts", () => {
     expect(keyString(a)).toBe(keyString(b));
     const c = requestKey("POST", `/model/${HAIKU}/converse`, "", Buffer.from('{"b":[2,1],"a":1}'));
     expect(keyString(c)).not.toBe(keyString(a));
+    const guarded = requestKey(
+      "POST",
+      `/model/${HAIKU}/converse`,
+      "",
+      Buffer.from('{"a":1,"b":[1,2]}'),
+      {
+        "x-amzn-bedrock-guardrailidentifier": "gr-1",
+        "user-agent": "ignored",
+      },
+    );
+    expect(guarded.bedrockHeaders).toEqual({ "x-amzn-bedrock-guardrailidentifier": "gr-1" });
+    expect(keyString(guarded)).not.toBe(keyString(a));
   });
 
   it("scrubs credentials, cookies and connection headers, keeping request ids", () => {

@@ -65,6 +65,7 @@ export function withCassettes(operations: readonly Operation[]): Operation[] {
           request.rawPath,
           request.query.toString(),
           request.body,
+          request.headers,
         );
         const session = sessionFor(config, state);
         const modelId = params.modelId;
