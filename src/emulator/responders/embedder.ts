@@ -42,9 +42,12 @@ export function embedText(text: string, options: EmbedOptions): Float32Array {
   return vector;
 }
 
-/** The float vector as a plain array, rounded to float32 precision the way JSON prints it. */
+/**
+ * The float vector as a plain array for JSON, each component rounded to 8 decimals: about the
+ * precision embedding APIs print, and half the bytes of a float32 widened to 17 digits.
+ */
 export function vectorToArray(vector: Float32Array): number[] {
-  return Array.from(vector);
+  return Array.from(vector, (value) => Math.round(value * 1e8) / 1e8);
 }
 
 /** Signed 8-bit quantization of a vector whose components lie in [-1, 1]. */
