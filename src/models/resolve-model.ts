@@ -58,6 +58,8 @@ export interface ResolvedModel extends CodecModel {
    * the profile id to use instead (e.g. `us.anthropic.claude-sonnet-4-...`).
    */
   readonly suggestedProfileId: string | undefined;
+  /** The system-defined profile id per geography the model is offered in (`{ us: "us.…" }`). */
+  readonly profileIds: Readonly<Partial<Record<Geography, string>>>;
   readonly textCodec: TextCodec | undefined;
   readonly embeddingCodec: EmbeddingCodec | undefined;
   readonly imageCodec: ImageCodec | undefined;
@@ -182,6 +184,11 @@ function resolved(
       route === "on-demand" && known && !entry.onDemand && firstProfile
         ? `${firstProfile}.${entry.baseModelId}`
         : undefined,
+    profileIds: Object.fromEntries(
+      entry.baseModelId === ""
+        ? []
+        : entry.profiles.map((geography) => [geography, `${geography}.${entry.baseModelId}`]),
+    ),
     textCodec: entry.kind === "text" ? entry.codec : undefined,
     embeddingCodec: entry.kind === "embedding" ? entry.codec : undefined,
     imageCodec: entry.kind === "image" ? entry.codec : undefined,

@@ -16,7 +16,6 @@ import type {
   Usage,
 } from "../model-codec.js";
 import {
-  CodecStreamTruncatedError,
   checkCommon,
   checkTools,
   compact,
@@ -29,6 +28,7 @@ import {
   readJson,
   responseError,
   stopReasonMapper,
+  streamTruncated,
   systemPartsOf,
   toBase64,
   usageFrom,
@@ -237,6 +237,7 @@ interface OpenBlock {
 /** Converse-style events, one per chunk; usage may come after `messageStop` in `metadata`. */
 function createStreamParser(): StreamParser {
   const open = new Map<number, OpenBlock>();
+  let lastEvent: string | undefined;
   let rawStopReason: string | undefined;
   let stopped = false;
   let usage: Usage | undefined;
@@ -258,6 +259,7 @@ function createStreamParser(): StreamParser {
   return {
     parse(chunk) {
       const event = readChunk(chunk, FAMILY);
+      lastEvent = Object.keys(event).find((key) => !key.startsWith("amazon-bedrock-"));
       const parts: StreamPart[] = [];
       if (event.contentBlockStart) {
         const start = event.contentBlockStart as {
@@ -331,7 +333,7 @@ function createStreamParser(): StreamParser {
       return parts;
     },
     finish() {
-      if (!stopped) throw new CodecStreamTruncatedError(FAMILY, "its messageStop event");
+      if (!stopped) throw streamTruncated(FAMILY, lastEvent);
       return [
         {
           type: "finish",

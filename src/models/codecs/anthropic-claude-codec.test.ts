@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { StreamTruncatedError } from "../../errors/stream-truncated-error.js";
 import type { CodecModel, StreamPart, TextRequest } from "../model-codec.js";
 import { anthropicClaudeCodec as codec } from "./anthropic-claude-codec.js";
 import { readChunks, readFixture } from "./read-fixture.js";
@@ -336,5 +337,7 @@ describe("Claude stream parser", () => {
     expect(() => parser.finish()).toThrow(
       expect.objectContaining({ name: "StreamTruncatedError", isRetryable: true }),
     );
+    expect(() => parser.finish()).toThrow(StreamTruncatedError);
+    expect(() => parser.finish()).toThrow(/last event: anthropic-claude message_delta/);
   });
 });

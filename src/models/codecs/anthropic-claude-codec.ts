@@ -17,7 +17,6 @@ import type {
   Usage,
 } from "../model-codec.js";
 import {
-  CodecStreamTruncatedError,
   checkCommon,
   checkTools,
   compact,
@@ -30,6 +29,7 @@ import {
   readJson,
   responseError,
   stopReasonMapper,
+  streamTruncated,
   systemPartsOf,
   toBase64,
   usageFrom,
@@ -317,6 +317,7 @@ interface OpenBlock {
 /** Native Anthropic stream events, one per chunk, ending with `message_stop`. */
 function createStreamParser(): StreamParser {
   const open = new Map<number, OpenBlock>();
+  let lastEvent: string | undefined;
   let stopped = false;
   let rawStopReason: string | undefined;
   let startUsage: ClaudeUsage | undefined;
@@ -325,6 +326,7 @@ function createStreamParser(): StreamParser {
   return {
     parse(chunk) {
       const event = readChunk(chunk, FAMILY);
+      lastEvent = String(event.type);
       const parts: StreamPart[] = [];
       const index = typeof event.index === "number" ? event.index : 0;
       const id = String(index);
@@ -409,7 +411,7 @@ function createStreamParser(): StreamParser {
       return parts;
     },
     finish() {
-      if (!stopped) throw new CodecStreamTruncatedError(FAMILY, "its message_stop event");
+      if (!stopped) throw streamTruncated(FAMILY, lastEvent);
       const usage =
         metrics ??
         claudeUsage({ ...startUsage, output_tokens: outputTokens ?? startUsage?.output_tokens });

@@ -4,6 +4,7 @@
  * error. Nothing family-specific lives here.
  */
 import { QuarryError } from "../../errors/quarry-error.js";
+import { StreamTruncatedError } from "../../errors/stream-truncated-error.js";
 import type {
   CachePointPart,
   CodecModel,
@@ -41,18 +42,13 @@ export function responseError(family: string, detail: string): QuarryError {
 }
 
 /**
- * A stream that ended without its final event. Retryable: a cut stream is a failure, not a
- * short answer. Its name is the one `classify-error.ts` lists as transient.
+ * The error for a stream that ended without its final event: retryable, since a cut stream is
+ * a failure and not a short answer. `lastEvent` names what came last, for the message.
  */
-export class CodecStreamTruncatedError extends QuarryError {
-  override readonly name = "StreamTruncatedError";
-  constructor(family: string, missing: string) {
-    super(
-      "stream.truncated",
-      `The ${family} stream ended without ${missing}; the answer may be incomplete.`,
-      { isRetryable: true, hint: "Retry the whole request; partial output was discarded." },
-    );
-  }
+export function streamTruncated(family: string, lastEvent?: string): StreamTruncatedError {
+  return new StreamTruncatedError({
+    lastEvent: lastEvent === undefined ? `${family}: none` : `${family} ${lastEvent}`,
+  });
 }
 
 const utf8 = new TextDecoder();

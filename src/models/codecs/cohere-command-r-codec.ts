@@ -16,7 +16,6 @@ import type {
   Usage,
 } from "../model-codec.js";
 import {
-  CodecStreamTruncatedError,
   checkCommon,
   checkTools,
   compact,
@@ -29,6 +28,7 @@ import {
   refuseParts,
   responseError,
   stopReasonMapper,
+  streamTruncated,
   systemTextOf,
   textOf,
   usageFrom,
@@ -210,6 +210,7 @@ function parseResponse(
 
 /** Cohere stream events: `text-generation`, `tool-calls-generation`, then `stream-end`. */
 function createStreamParser(): StreamParser {
+  let lastEvent: string | undefined;
   let started = false;
   let finished = false;
   let sawTools = false;
@@ -219,6 +220,7 @@ function createStreamParser(): StreamParser {
   return {
     parse(chunk) {
       const event = readChunk(chunk, FAMILY);
+      lastEvent = String(event.event_type);
       const parts: StreamPart[] = [];
       if (
         event.event_type === "text-generation" &&
@@ -253,7 +255,7 @@ function createStreamParser(): StreamParser {
       return parts;
     },
     finish() {
-      if (!finished) throw new CodecStreamTruncatedError(FAMILY, "its stream-end event");
+      if (!finished) throw streamTruncated(FAMILY, lastEvent);
       const mapped = mapStopReason(rawStopReason);
       return [
         {

@@ -16,7 +16,6 @@ import type {
   Usage,
 } from "../model-codec.js";
 import {
-  CodecStreamTruncatedError,
   checkCommon,
   checkTools,
   compact,
@@ -30,6 +29,7 @@ import {
   refuseParts,
   responseError,
   stopReasonMapper,
+  streamTruncated,
   systemTextOf,
   textOf,
   usageFrom,
@@ -161,6 +161,8 @@ function parseResponse(
 
 /** Chunks carry `choices[0].message` pieces; the last one a stop reason and the metrics. */
 function createStreamParser(): StreamParser {
+  let lastEvent: string | undefined;
+  let chunks = 0;
   let started = false;
   let toolIndex = 0;
   let rawStopReason: string | undefined;
@@ -168,6 +170,7 @@ function createStreamParser(): StreamParser {
   return {
     parse(chunk) {
       const event = readChunk(chunk, FAMILY);
+      lastEvent = `chunk ${++chunks}`;
       const parts: StreamPart[] = [];
       const choice = (
         event.choices as { message?: Wire; delta?: Wire; stop_reason?: string | null }[] | undefined
@@ -200,8 +203,7 @@ function createStreamParser(): StreamParser {
       return parts;
     },
     finish() {
-      if (rawStopReason === undefined)
-        throw new CodecStreamTruncatedError(FAMILY, "a chunk with its stop reason");
+      if (rawStopReason === undefined) throw streamTruncated(FAMILY, lastEvent);
       return [
         {
           type: "finish",

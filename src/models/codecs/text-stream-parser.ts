@@ -4,7 +4,7 @@
  * to read one chunk; this keeps the part bookkeeping in one place.
  */
 import type { StopReason, StreamParser, StreamPart, Usage } from "../model-codec.js";
-import { CodecStreamTruncatedError, invocationMetrics, readChunk } from "./codec-support.js";
+import { invocationMetrics, readChunk, streamTruncated } from "./codec-support.js";
 
 /** What one decoded chunk says. */
 export interface TextChunk {
@@ -25,6 +25,8 @@ export interface TextStreamOptions {
 
 export function createTextStreamParser(options: TextStreamOptions): StreamParser {
   const id = "0";
+  let lastEvent: string | undefined;
+  let chunks = 0;
   let started = false;
   let rawStopReason: string | undefined;
   let metrics: Usage | undefined;
@@ -33,6 +35,7 @@ export function createTextStreamParser(options: TextStreamOptions): StreamParser
   return {
     parse(chunk) {
       const decoded = readChunk(chunk, options.family);
+      lastEvent = `chunk ${++chunks}`;
       const read = options.read(decoded);
       const parts: StreamPart[] = [];
       if (read.text !== undefined && read.text !== "") {
@@ -50,8 +53,7 @@ export function createTextStreamParser(options: TextStreamOptions): StreamParser
       return parts;
     },
     finish() {
-      if (rawStopReason === undefined)
-        throw new CodecStreamTruncatedError(options.family, "a chunk with its stop reason");
+      if (rawStopReason === undefined) throw streamTruncated(options.family, lastEvent);
       return [
         {
           type: "finish",
