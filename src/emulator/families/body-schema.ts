@@ -46,6 +46,12 @@ function describe(error: ErrorObject, body: unknown): string {
       return `${pointer}: expected minLength: ${String(params.limit)}, actual: ${lengthAt(body, error.instancePath)}`;
     case "maxLength":
       return `${pointer}: expected maxLength: ${String(params.limit)}, actual: ${lengthAt(body, error.instancePath)}`;
+    case "uniqueItems":
+      return `${pointer}: array items are not unique`;
+    case "minProperties":
+      return `${pointer}: minimum size: [${String(params.limit)}], found: [${sizeAt(body, error.instancePath)}]`;
+    case "maxProperties":
+      return `${pointer}: maximum size: [${String(params.limit)}], found: [${sizeAt(body, error.instancePath)}]`;
     default:
       return `${pointer}: ${error.message ?? "is invalid"}`;
   }
@@ -66,6 +72,11 @@ function valueAt(body: unknown, pointer: string): unknown {
 function lengthAt(body: unknown, pointer: string): number {
   const value = valueAt(body, pointer);
   return Array.isArray(value) || typeof value === "string" ? value.length : 0;
+}
+
+function sizeAt(body: unknown, pointer: string): number {
+  const value = valueAt(body, pointer);
+  return value !== null && typeof value === "object" ? Object.keys(value).length : 0;
 }
 
 function typeName(type: string): string {

@@ -208,6 +208,19 @@ describe("Amazon Nova through the real AWS SDK", () => {
     expect(
       (
         await refusal(client, LITE, {
+          messages: [{ role: "user", content: [{}] }],
+          toolConfig: { tools: [WEATHER_TOOL], toolChoice: { auto: {}, any: {} } },
+        })
+      ).message,
+    ).toBe(
+      malformed(
+        "#/messages/0/content/0: minimum size: [1], found: [0]",
+        "#/toolConfig/toolChoice: maximum size: [1], found: [2]",
+      ),
+    );
+    expect(
+      (
+        await refusal(client, LITE, {
           messages: [{ role: "assistant", content: [{ text: "hi" }] }],
         })
       ).message,

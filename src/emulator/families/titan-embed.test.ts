@@ -116,6 +116,9 @@ describe("Titan Text Embeddings through the real AWS SDK", () => {
     expect((await refusal(client, V2, { inputText: "x", embeddingTypes: ["int8"] })).message).toBe(
       malformed("#/embeddingTypes/0: int8 is not a valid enum value"),
     );
+    expect(
+      (await refusal(client, V2, { inputText: "x", embeddingTypes: ["float", "float"] })).message,
+    ).toBe(malformed("#/embeddingTypes: array items are not unique"));
     const tooLong = await refusal(client, V2, { inputText: "word ".repeat(8193) });
     expect(tooLong.message).toBe(
       malformed(
