@@ -66,6 +66,8 @@ export class LearnedRate {
   #cutDepth = 0;
   #cutAt = Number.NEGATIVE_INFINITY;
   #cutSequence = -1;
+  /** Reservations less refunds, in all: what the service's bucket has given out. */
+  #charged = 0;
   /** What finished calls were really charged, in all, and how many they were. */
   #completed = 0;
   #completions = 0;
@@ -122,6 +124,7 @@ export class LearnedRate {
   /** Charges a call's reservation when it starts. */
   reserve(amount: number): void {
     this.bucket.take(amount);
+    this.#charged += amount;
   }
 
   /** Gives back part of a reservation (negative takes more: the call used more than reserved). */
@@ -129,6 +132,7 @@ export class LearnedRate {
     if (amount === 0) return;
     if (amount > 0) this.bucket.refund(amount);
     else this.bucket.take(-amount);
+    this.#charged -= amount;
   }
 
   /**
@@ -173,18 +177,21 @@ export class LearnedRate {
     const now = this.#clock.now();
     const completions = this.#completions - this.#edgeCompletions;
     let limit = this.#estimate;
-    if (completions >= this.#minimumWindowCalls && now > this.#edgeAt) {
+    if (this.#slowStart) {
+      // The first throttle: the service's bucket started full and is now nearly empty, so it
+      // gave out its capacity plus a minute's refill per minute elapsed.
+      const measured = this.#charged / ((now - this.#edgeAt) / MINUTE + 1);
+      if (measured > 0 && measured < limit) limit = measured;
+    } else if (completions >= this.#minimumWindowCalls && now > this.#edgeAt) {
       // From nearly empty to nearly empty, the service's bucket refilled about as much as the
-      // calls finishing in between were charged. (Before the first throttle it started full,
-      // so that first measure is high; the next window corrects it.)
+      // calls finishing in between were charged.
       const measured = (this.#completed - this.#edgeCompleted) / ((now - this.#edgeAt) / MINUTE);
       if (measured > 0 && measured < limit) limit = measured;
-    } else if (!this.#slowStart) {
+    } else {
       // Too few calls since the last cut to say anything: the cut stands, the shadow is
       // re-synchronised, and the next measurable window decides.
       return "unexplained";
     }
-    if (process.env.QUARRY_DEBUG) console.log(`cut now=${Math.round(now)} window=${Math.round(now - this.#edgeAt)} completions=${completions} completed=${Math.round(this.#completed - this.#edgeCompleted)} estimate=${Math.round(this.#estimate)} limit=${Math.round(limit)} seq=${sequence}/${this.#cutSequence}`);
     this.#edgeAt = now;
     this.#edgeCompleted = this.#completed;
     this.#edgeCompletions = this.#completions;
