@@ -4,7 +4,6 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALL_OPERATIONS } from "./operations/all-operations.js";
 import { type Emulator, startEmulator } from "./start-emulator.js";
 
 // boto3 is a second real client, written by AWS, that speaks HTTP/1.1: if it reads the
@@ -20,8 +19,6 @@ const SERVICE_MODELS = resolve(REPOSITORY, "../shared/reference/service-models")
 const SCRIPT = join(here, "__fixtures__", "boto3-wire-check.py");
 const HAIKU = "anthropic.claude-3-haiku-20240307-v1:0";
 const DENIED = "anthropic.claude-3-sonnet-20240229-v1:0";
-/** Converse is checked once the emulator serves it. */
-const SERVES_CONVERSE = ALL_OPERATIONS.some((operation) => operation.name === "Converse");
 
 const run = promisify(execFile);
 const environment = { ...process.env, AWS_DATA_PATH: SERVICE_MODELS };
@@ -59,11 +56,10 @@ describe("boto3 against the emulator over HTTP/1.1", () => {
     await requireBoto3();
     emulator = await startEmulator({ port: 0, config: { deniedModels: [DENIED] } });
     // Asynchronous on purpose: the emulator answers from this very process.
-    const { stdout } = await run(
-      PYTHON,
-      [SCRIPT, emulator.url, ...(SERVES_CONVERSE ? ["converse"] : [])],
-      { env: environment, timeout: 60_000 },
-    );
+    const { stdout } = await run(PYTHON, [SCRIPT, emulator.url], {
+      env: environment,
+      timeout: 60_000,
+    });
     result = JSON.parse(stdout);
   });
   afterAll(() => emulator?.close());
@@ -100,15 +96,24 @@ describe("boto3 against the emulator over HTTP/1.1", () => {
     expect(result.errors.accessDenied).toEqual({ class: "AccessDeniedException", status: 403 });
   });
 
-  it("converse returns an assistant message when the emulator serves Converse", () => {
-    expect(Boolean(result.converse)).toBe(SERVES_CONVERSE);
-    if (SERVES_CONVERSE) {
-      expect(result.converse.status).toBe(200);
-      expect(result.converse.role).toBe("assistant");
-      expect(result.converse.usage.totalTokens).toBe(
-        result.converse.usage.inputTokens + result.converse.usage.outputTokens,
-      );
-    }
+  it("converse returns an assistant message with consistent usage", () => {
+    expect(result.converse.status).toBe(200);
+    expect(result.converse.role).toBe("assistant");
+    expect(result.converse.text.length).toBeGreaterThan(0);
+    expect(result.converse.stopReason).toBe("end_turn");
+    expect(result.converse.usage.totalTokens).toBe(
+      result.converse.usage.inputTokens + result.converse.usage.outputTokens,
+    );
+  });
+
+  it("converse_stream yields messageStart … messageStop and metadata", () => {
+    expect(result.converseStream.status).toBe(200);
+    expect(result.converseStream.events[0]).toBe("messageStart");
+    expect(result.converseStream.events).toContain("contentBlockDelta");
+    expect(result.converseStream.events).toContain("messageStop");
+    expect(result.converseStream.events).toContain("metadata");
+    expect(result.converseStream.text.length).toBeGreaterThan(0);
+    expect(result.converseStream.stopReason).toBe("end_turn");
   });
 
   it("the emulator saw boto3's calls as the operations they are", () => {
@@ -116,5 +121,7 @@ describe("boto3 against the emulator over HTTP/1.1", () => {
     expect(byOperation.InvokeModel?.ok).toBe(1);
     expect(byOperation.InvokeModel?.ValidationException).toBe(1);
     expect(byOperation.InvokeModelWithResponseStream?.ok).toBe(1);
+    expect(byOperation.Converse?.ok).toBe(1);
+    expect(byOperation.ConverseStream?.ok).toBe(1);
   });
 });

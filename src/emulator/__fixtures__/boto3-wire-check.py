@@ -1,6 +1,6 @@
 """A second real client on the emulator's wire: boto3 (botocore) with AWS's own service models.
 
-Usage: python3 boto3-wire-check.py ENDPOINT_URL [converse]
+Usage: python3 boto3-wire-check.py ENDPOINT_URL
 Needs AWS_DATA_PATH pointing at the bedrock-runtime service model. Prints one JSON object with
 what each call returned; exceptions are caught by their modeled class, so a wrong error code on
 the wire shows up as a wrong class name.
@@ -29,7 +29,6 @@ def claude_body(text, max_tokens=40):
 
 def main():
     endpoint = sys.argv[1]
-    with_converse = "converse" in sys.argv[2:]
     client = boto3.client(
         "bedrock-runtime",
         endpoint_url=endpoint,
@@ -95,19 +94,37 @@ def main():
         }
     result["errors"] = errors
 
-    if with_converse:
-        converse = client.converse(
-            modelId=HAIKU,
-            messages=[{"role": "user", "content": [{"text": "Name two rivers."}]}],
-            inferenceConfig={"maxTokens": 40},
-        )
-        result["converse"] = {
-            "status": converse["ResponseMetadata"]["HTTPStatusCode"],
-            "role": converse["output"]["message"]["role"],
-            "text": converse["output"]["message"]["content"][0]["text"],
-            "stopReason": converse["stopReason"],
-            "usage": converse["usage"],
-        }
+    converse = client.converse(
+        modelId=HAIKU,
+        messages=[{"role": "user", "content": [{"text": "Name two rivers."}]}],
+        inferenceConfig={"maxTokens": 400},
+    )
+    result["converse"] = {
+        "status": converse["ResponseMetadata"]["HTTPStatusCode"],
+        "role": converse["output"]["message"]["role"],
+        "text": converse["output"]["message"]["content"][0]["text"],
+        "stopReason": converse["stopReason"],
+        "usage": converse["usage"],
+    }
+
+    converse_stream = client.converse_stream(
+        modelId=HAIKU,
+        messages=[{"role": "user", "content": [{"text": "Name two lakes."}]}],
+        inferenceConfig={"maxTokens": 400},
+    )
+    events = list(converse_stream["stream"])
+    result["converseStream"] = {
+        "status": converse_stream["ResponseMetadata"]["HTTPStatusCode"],
+        "events": [next(iter(event)) for event in events],
+        "text": "".join(
+            event["contentBlockDelta"]["delta"].get("text", "")
+            for event in events
+            if "contentBlockDelta" in event
+        ),
+        "stopReason": next(
+            event["messageStop"]["stopReason"] for event in events if "messageStop" in event
+        ),
+    }
 
     print(json.dumps(result))
 

@@ -11,7 +11,6 @@ import {
 } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonBody, runtimeClient } from "../../test-support/sdk-clients.js";
-import { ALL_OPERATIONS } from "../operations/all-operations.js";
 import { type Emulator, startEmulator } from "../start-emulator.js";
 import { decodeEvents } from "../wire/event-stream-encoder.js";
 import { CassettePlayer } from "./cassette-player.js";
@@ -39,7 +38,7 @@ interface RawExchange {
   readonly body: string;
 }
 
-/** The exchanges recorded, then replayed. Converse joins once the emulator serves it. */
+/** The exchanges recorded, then replayed: both streaming operations, and an error answer. */
 const EXCHANGES: RawExchange[] = [
   {
     name: "InvokeModel",
@@ -56,18 +55,22 @@ const EXCHANGES: RawExchange[] = [
     path: `/model/${ENCODED_HAIKU}/invoke`,
     body: JSON.stringify({ anthropic_version: "bedrock-2023-05-31", max_tokens: 5 }),
   },
-  ...(ALL_OPERATIONS.some((operation) => operation.name === "Converse")
-    ? [
-        {
-          name: "Converse",
-          path: `/model/${ENCODED_HAIKU}/converse`,
-          body: JSON.stringify({
-            messages: [{ role: "user", content: [{ text: "Name three rivers." }] }],
-            inferenceConfig: { maxTokens: 40 },
-          }),
-        },
-      ]
-    : []),
+  {
+    name: "Converse",
+    path: `/model/${ENCODED_HAIKU}/converse`,
+    body: JSON.stringify({
+      messages: [{ role: "user", content: [{ text: "Name three rivers." }] }],
+      inferenceConfig: { maxTokens: 40 },
+    }),
+  },
+  {
+    name: "ConverseStream",
+    path: `/model/${ENCODED_HAIKU}/converse-stream`,
+    body: JSON.stringify({
+      messages: [{ role: "user", content: [{ text: "Name three mountains." }] }],
+      inferenceConfig: { maxTokens: 40 },
+    }),
+  },
 ];
 
 interface RawResponse {
@@ -199,6 +202,9 @@ describe("cassettes: record against an upstream, replay offline byte for byte", 
     expect(recorded[1]!.headers["content-type"]).toBe("application/vnd.amazon.eventstream");
     expect(eventTypes(recorded[1]!.body)[0]).toBe("chunk");
     expect(eventTypes(recorded[1]!.body).length).toBeGreaterThan(3);
+    expect(eventTypes(recorded[4]!.body)[0]).toBe("messageStart");
+    expect(eventTypes(recorded[4]!.body)).toContain("metadata");
+    expect(JSON.parse(recorded[3]!.body.toString()).output.message.role).toBe("assistant");
 
     const lines = readFileSync(cassette, "utf8").trim().split("\n");
     expect(lines).toHaveLength(EXCHANGES.length);
@@ -251,10 +257,13 @@ describe("cassettes: record against an upstream, replay offline byte for byte", 
         expect(replayed.body.equals(original.body), exchange.name).toBe(true);
         expect(lasting(replayed.headers), exchange.name).toEqual(lasting(original.headers));
       }
-      const frames = splitEventFrames(recorded[1]!.body);
-      expect(await chunkSizes(player.url, EXCHANGES[1]!.path, EXCHANGES[1]!.body)).toEqual(
-        frames.map((frame) => frame.length),
-      );
+      for (const index of [1, 4]) {
+        const frames = splitEventFrames(recorded[index]!.body);
+        const exchange = EXCHANGES[index]!;
+        expect(await chunkSizes(player.url, exchange.path, exchange.body), exchange.name).toEqual(
+          frames.map((frame) => frame.length),
+        );
+      }
 
       // The real SDK reads the replayed answers as it read the recorded ones.
       const client = runtimeClient(player.url);
