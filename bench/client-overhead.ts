@@ -106,6 +106,8 @@ const scenarios: Scenario[] = [
 
 interface Row extends LoadResult {
   readonly scenario: string;
+  /** Client CPU (user + system) per request: steadier than requests/s on a shared machine. */
+  readonly cpuMsPerRequest: number;
   readonly peakRssMiB: number;
   readonly heapUsedMiB: number;
 }
@@ -120,14 +122,20 @@ for (const scenario of scenarios) {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
   try {
+    const cpuBefore = process.cpuUsage();
     const result = await runClosedLoop((index) => target.send(index), {
       concurrency,
       durationMs,
       warmupMs,
     });
+    const cpu = process.cpuUsage(cpuBefore);
+    // The warm-up's requests are not in `result.requests`; scale CPU to the measured part.
+    const measuredShare = durationMs / (durationMs + warmupMs);
     rows.push({
       scenario: scenario.name,
       ...result,
+      cpuMsPerRequest:
+        (((cpu.user + cpu.system) / 1000) * measuredShare) / Math.max(1, result.requests),
       peakRssMiB: peakRss / 2 ** 20,
       heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
     });
@@ -150,8 +158,9 @@ if (values.json) {
     console.log(
       `${row.scenario.padEnd(28)} ${row.requestsPerSecond.toFixed(0).padStart(6)} req/s  ` +
         `p50 ${row.p50Ms.toFixed(1)} ms  p99 ${row.p99Ms.toFixed(1)} ms  errors ${row.errors}  ` +
+        `client CPU ${row.cpuMsPerRequest.toFixed(2)} ms/req  ` +
         `peak RSS ${row.peakRssMiB.toFixed(0)} MiB  heap ${row.heapUsedMiB.toFixed(0)} MiB` +
         (row.firstError ? `  first error: ${row.firstError}` : ""),
     );
-  console.log(`quarry.invoke / bare SDK: ${ratio.toFixed(2)}×`);
+  console.log(`quarry.invoke / bare SDK: ${ratio.toFixed(2)}× requests/s`);
 }
