@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
+import { ConverseCommand, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonBody, runtimeClient } from "../../test-support/sdk-clients.js";
 import { BUILTIN_MODELS } from "../catalog/builtin-models.js";
@@ -184,6 +184,53 @@ describe("scripted replies through the real AWS SDK", () => {
     expect(emulator.config.seed).not.toBe(99);
     expect(emulator.config.responder.script).toBe(file);
     expect((await invoke("Capital of Peru?")).content[0].text).toBe("Edited.");
+  });
+
+  it("scripts Converse too, tool calls included", async () => {
+    emulator.configure({
+      responder: {
+        script: [
+          {
+            pattern: "forecast for (\\w+)",
+            toolCalls: [{ name: "forecast", input: { city: "$1" } }],
+          },
+          { contains: "Hello", json: { greeting: "hi" } },
+        ],
+      },
+    });
+    const client = runtimeClient(emulator.url);
+    try {
+      const tools = {
+        tools: [
+          {
+            toolSpec: {
+              name: "forecast",
+              inputSchema: { json: { type: "object", properties: { city: { type: "string" } } } },
+            },
+          },
+        ],
+      };
+      const asked = await client.send(
+        new ConverseCommand({
+          modelId: HAIKU,
+          messages: [{ role: "user", content: [{ text: "The forecast for Lima?" }] }],
+          toolConfig: tools,
+        }),
+      );
+      expect(asked.stopReason).toBe("tool_use");
+      const toolUse = asked.output!.message!.content!.find((block) => block.toolUse)!.toolUse!;
+      expect(toolUse.name).toBe("forecast");
+      expect(toolUse.input).toEqual({ city: "Lima" });
+      const greeted = await client.send(
+        new ConverseCommand({
+          modelId: HAIKU,
+          messages: [{ role: "user", content: [{ text: "Hello!" }] }],
+        }),
+      );
+      expect(JSON.parse(greeted.output!.message!.content![0]!.text!)).toEqual({ greeting: "hi" });
+    } finally {
+      client.destroy();
+    }
   });
 
   it("a tool-call rule reaches the client as a tool_use block", async () => {
