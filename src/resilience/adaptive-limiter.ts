@@ -24,8 +24,6 @@ export interface AdaptiveOptions {
   readonly maxConcurrency?: number;
   /** The first token estimate is this many first-call reservations per minute. @default 4 */
   readonly initialBurst?: number;
-  /** Requests per minute at first. @default 4 × initialBurst */
-  readonly initialRequestsPerMinute?: number;
   /** On a throttle the rate drops to this fraction of the limit measured. @default 0.7 */
   readonly decrease?: number;
   /** On ModelNotReady the rate drops only to this fraction (the model warms up; the quota is fine). @default 0.9 */
@@ -264,7 +262,7 @@ export class AdaptiveLimiter implements RateLimiter {
           tokens.settle(permit.reservedTokens - permit.cost.inputTokens);
           tokens.finished(permit.cost.inputTokens, permit.sequence);
           requests?.finished(1, permit.sequence);
-        this.#finished++;
+          this.#finished++;
         }
       }
     }
@@ -337,7 +335,9 @@ export class AdaptiveLimiter implements RateLimiter {
     const requestsBinding = requests !== undefined && requests.limitedAt >= recent;
     const tokensBinding = tokens.limitedAt >= recent;
     const verdict =
-      tokensBinding || !requestsBinding ? tokens.throttled(permit.sequence, this.#sequence) : "ignored";
+      tokensBinding || !requestsBinding
+        ? tokens.throttled(permit.sequence, this.#sequence)
+        : "ignored";
     if (requests) {
       if (requestsBinding || !tokensBinding) requests.throttled(permit.sequence, this.#sequence);
     } else if (verdict === "unexplained") {
@@ -386,20 +386,28 @@ export class AdaptiveLimiter implements RateLimiter {
     for (;;) {
       const queue = this.#retries.size > 0 ? this.#retries : this.#firsts;
       const head = queue.peek();
-      if (!head || !tokens) return this.#cancelTimer();
+      if (!head || !tokens) {
+        this.#cancelTimer();
+        return;
+      }
       const now = this.#clock.now();
-      if (now < this.#pausedUntil) return this.#wakeIn(this.#pausedUntil - now);
+      if (now < this.#pausedUntil) {
+        this.#wakeIn(this.#pausedUntil - now);
+        return;
+      }
       if (this.#inFlight >= Math.floor(this.#concurrency)) {
         // A finishing call wakes the queue.
         this.#concurrencyLimitedAt = now;
-        return this.#cancelTimer();
+        this.#cancelTimer();
+        return;
       }
       const requestDelay = requests ? requests.bucket.delayFor(1) : 0;
       const tokenDelay = tokens.bucket.delayFor(head.reserved);
       if (requestDelay > 0 || tokenDelay > 0) {
         if (requestDelay > 0) requests!.limitedAt = now;
         if (tokenDelay > 0) tokens.limitedAt = now;
-        return this.#wakeIn(Math.max(requestDelay, tokenDelay));
+        this.#wakeIn(Math.max(requestDelay, tokenDelay));
+        return;
       }
       queue.shift();
       head.done = true;
@@ -460,12 +468,6 @@ export function resolveAdaptiveOptions(options: AdaptiveOptions = {}): Required<
     ),
     maxConcurrency: check(options.maxConcurrency ?? 4096, "adaptive.maxConcurrency", 1, 1e9),
     initialBurst,
-    initialRequestsPerMinute: check(
-      options.initialRequestsPerMinute ?? 4 * initialBurst,
-      "adaptive.initialRequestsPerMinute",
-      1,
-      1e12,
-    ),
     decrease: check(options.decrease ?? 0.7, "adaptive.decrease", 0.05, 0.99),
     modelNotReadyDecrease: check(
       options.modelNotReadyDecrease ?? 0.9,

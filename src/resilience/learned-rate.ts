@@ -200,10 +200,17 @@ export class LearnedRate {
     return "cut";
   }
 
-  /** A gentler decrease that is not a throttle (the model warming up): no re-synchronising. */
+  /**
+   * A gentler decrease that is not a throttle (the model warming up): no re-synchronising, and
+   * never below `factor` × the limit last measured, however many such signals come.
+   */
   soften(factor: number, sequence: number, nextSequence: number): void {
     if (this.known || sequence < this.#cutSequence || factor >= 1) return;
-    this.#cut(this.#estimate, factor, this.#clock.now(), nextSequence);
+    const base = Number.isFinite(this.#limit)
+      ? Math.max(this.#limit, this.#estimate)
+      : this.#estimate;
+    if (base * factor >= this.#estimate) return;
+    this.#cut(base, factor, this.#clock.now(), nextSequence);
   }
 
   #cut(limit: number, factor: number, now: number, nextSequence: number): void {
