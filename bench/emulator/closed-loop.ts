@@ -19,9 +19,16 @@ export interface LoadResult {
  */
 export async function runClosedLoop(
   send: (index: number) => Promise<void>,
-  options: { concurrency: number; durationMs: number; warmupMs: number },
+  options: {
+    concurrency: number;
+    durationMs: number;
+    warmupMs: number;
+    /** Runs between the warm-up and the measured run (e.g. to read the server's CPU time). */
+    beforeMeasure?: () => Promise<void>;
+  },
 ): Promise<LoadResult> {
   await drive(send, options.concurrency, options.warmupMs, () => {});
+  await options.beforeMeasure?.();
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
