@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
  * Input rows are not part of it: a dataset can be larger than memory and is read as a stream, so
  * instead each journal entry carries a hash of its own row (`rowHash`), checked when that row is
  * met again on resume. The fingerprint plus the row hashes detect a changed template, system
- * prompt, model, API, schema, inference option or input row.
+ * prompt, model, API, schema, option or input row.
  */
 export interface JobFingerprint {
   readonly version: 1;
@@ -20,8 +20,11 @@ export interface JobFingerprint {
   readonly system: string | null;
   /** SHA-256 of the schema in canonical JSON, or null without one. */
   readonly schema: string | null;
-  /** The options that change what the model replies (max tokens, temperature, ...), canonical. */
-  readonly inference: Readonly<Record<string, unknown>>;
+  /**
+   * The options that change what is asked or what is recorded (max tokens, temperature, the id
+   * column, the carried columns...), canonical.
+   */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 /** The parts a fingerprint is made of. */
@@ -31,16 +34,16 @@ export interface FingerprintParts {
   readonly template: string;
   readonly system?: string | undefined;
   readonly schema?: unknown;
-  /** Options that change the reply; `undefined` values are dropped. */
-  readonly inference?: Readonly<Record<string, unknown>>;
+  /** Options that change the replies or the records; `undefined` values are dropped. */
+  readonly options?: Readonly<Record<string, unknown>>;
 }
 
 /** Computes the fingerprint of a job. */
 export function jobFingerprint(parts: FingerprintParts): JobFingerprint {
-  const inference: Record<string, unknown> = {};
-  for (const key of Object.keys(parts.inference ?? {}).sort()) {
-    const value = parts.inference?.[key];
-    if (value !== undefined) inference[key] = JSON.parse(canonicalJson(value));
+  const options: Record<string, unknown> = {};
+  for (const key of Object.keys(parts.options ?? {}).sort()) {
+    const value = parts.options?.[key];
+    if (value !== undefined) options[key] = JSON.parse(canonicalJson(value));
   }
   return {
     version: 1,
@@ -49,7 +52,7 @@ export function jobFingerprint(parts: FingerprintParts): JobFingerprint {
     template: sha256(parts.template),
     system: parts.system === undefined ? null : sha256(parts.system),
     schema: parts.schema === undefined ? null : sha256(canonicalJson(parts.schema)),
-    inference,
+    options,
   };
 }
 
@@ -84,12 +87,12 @@ export function describeFingerprintChanges(
           : "the schema changed",
     );
   const keys = new Set([
-    ...Object.keys(previous.inference ?? {}),
-    ...Object.keys(current.inference ?? {}),
+    ...Object.keys(previous.options ?? {}),
+    ...Object.keys(current.options ?? {}),
   ]);
   for (const key of [...keys].sort()) {
-    const before = previous.inference?.[key];
-    const after = current.inference?.[key];
+    const before = previous.options?.[key];
+    const after = current.options?.[key];
     if (canonicalJson(before) !== canonicalJson(after))
       changes.push(`${key} changed from ${showValue(before)} to ${showValue(after)}`);
   }

@@ -12,7 +12,7 @@ const FINGERPRINT = jobFingerprint({
   model: "anthropic.claude-3-haiku-20240307-v1:0",
   api: "converse",
   template: "Tell me about {state_name}",
-  inference: { maxTokens: 200, temperature: 0 },
+  options: { maxTokens: 200, temperature: 0 },
 });
 
 let folder: string;
@@ -275,7 +275,7 @@ describe("FileJournal", () => {
       api: "converse",
       template: "Tell me all about {state_name}",
       schema: { type: "object" },
-      inference: { maxTokens: 200, temperature: 0.7 },
+      options: { maxTokens: 200, temperature: 0.7 },
     });
     const error = (await FileJournal.open({ path, fingerprint: changed }).catch(
       (caught) => caught,
