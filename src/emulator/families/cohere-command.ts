@@ -46,7 +46,8 @@ interface CommandRequest {
   num_generations?: number;
 }
 
-// The render context carries the parsed call, not the body; these ride along in the body form.
+// Renderers see the parsed call, not the body: the number of generations and the likelihoods
+// setting travel in `bodyForm` as `count:likelihoods`.
 const FORM_SEPARATOR = ":";
 
 /** Cohere Command's InvokeModel body: a plain `prompt` and sampling settings. */
