@@ -282,11 +282,25 @@ export interface StreamParser {
 // ---------------------------------------------------------------------------------------------
 // Codecs
 
+/** How the body will be sent. */
+export interface BuildRequestOptions {
+  /**
+   * The body is for InvokeModelWithResponseStream. Most families ignore it; legacy Cohere
+   * Command needs `stream: true` in the body to stream.
+   * @default false
+   */
+  readonly stream?: boolean;
+}
+
 /** Maps text requests for one family. */
 export interface TextCodec {
   readonly family: TextFamily;
   /** The InvokeModel body, ready for `JSON.stringify`. Throws `QuarryError` (`input.*`) first. */
-  buildRequest(request: TextRequest, model: CodecModel): Record<string, unknown>;
+  buildRequest(
+    request: TextRequest,
+    model: CodecModel,
+    options?: BuildRequestOptions,
+  ): Record<string, unknown>;
   /** Parses an InvokeModel response body (bytes, text or parsed JSON). */
   parseResponse(body: unknown, headers?: ResponseHeaders): TextResult;
   createStreamParser(): StreamParser;

@@ -54,7 +54,37 @@ describe("Cohere Command (legacy) codec", () => {
     });
   });
 
-  it("streams until is_finished", () => {
+  it("asks for a stream in the body when the body is for streaming", () => {
+    const request = { messages: [{ role: "user" as const, content: "Hi" }] };
+    expect(codec.buildRequest(request, COMMAND, { stream: true })).toMatchObject({ stream: true });
+    expect(codec.buildRequest(request, COMMAND)).not.toHaveProperty("stream");
+    expect(() =>
+      codec.buildRequest({ ...request, stopSequences: ["a", "b", "c", "d", "e"] }, COMMAND),
+    ).toThrow(/at most 4 sequences/);
+  });
+
+  it("streams the documented generations chunks until is_finished", () => {
+    const parser = codec.createStreamParser();
+    const parts = [
+      { generations: [{ id: "g1", text: "Good", is_finished: false }] },
+      {
+        generations: [{ id: "g1", text: "bye", is_finished: true, finish_reason: "MAX_TOKENS" }],
+        id: "r1",
+      },
+    ].flatMap((chunk) => parser.parse(chunk));
+    expect(parts.map((part) => part.type)).toEqual([
+      "text-start",
+      "text-delta",
+      "text-delta",
+      "text-end",
+    ]);
+    expect(parser.finish()[0]).toMatchObject({
+      stopReason: "max_tokens",
+      rawStopReason: "MAX_TOKENS",
+    });
+  });
+
+  it("streams flat chunks until is_finished", () => {
     const parser = codec.createStreamParser();
     const parts = [
       { text: "Good", is_finished: false },

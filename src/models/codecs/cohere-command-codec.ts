@@ -2,11 +2,18 @@
  * Cohere Command and Command Light (legacy text generation) on InvokeModel.
  * https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-cohere-command.html
  */
-import type { CodecModel, TextCodec, TextRequest, TextResult } from "../model-codec.js";
+import type {
+  BuildRequestOptions,
+  CodecModel,
+  TextCodec,
+  TextRequest,
+  TextResult,
+} from "../model-codec.js";
 import {
   checkCommon,
   compact,
   guardrailIntervened,
+  inputError,
   partsOf,
   readJson,
   refuseParts,
@@ -42,10 +49,20 @@ export function commandPrompt(request: TextRequest): string {
   return lines.join("\n");
 }
 
-function buildRequest(request: TextRequest, model: CodecModel): Record<string, unknown> {
+function buildRequest(
+  request: TextRequest,
+  model: CodecModel,
+  options: BuildRequestOptions = {},
+): Record<string, unknown> {
   const maxTokens = checkCommon(request, model);
   refuseTools(request, FAMILY);
   refuseParts(request, TEXT_ONLY, FAMILY);
+  if ((request.stopSequences?.length ?? 0) > 4)
+    throw inputError(
+      "stopSequences",
+      "at most 4 sequences for Cohere Command",
+      request.stopSequences,
+    );
   const body = compact({
     prompt: commandPrompt(request),
     max_tokens: maxTokens,
@@ -53,6 +70,8 @@ function buildRequest(request: TextRequest, model: CodecModel): Record<string, u
     p: request.topP,
     k: request.topK,
     stop_sequences: request.stopSequences?.length ? [...request.stopSequences] : undefined,
+    // The page: "stream – (Required to support streaming)".
+    stream: options.stream ? true : undefined,
   });
   return withAdditionalFields(body, request.additionalFields);
 }
@@ -87,14 +106,21 @@ export const cohereCommandCodec: TextCodec = {
     createTextStreamParser({
       family: FAMILY,
       mapStopReason,
-      read: (chunk) => ({
-        text: typeof chunk.text === "string" ? chunk.text : undefined,
-        rawStopReason:
-          chunk.is_finished === true
-            ? typeof chunk.finish_reason === "string"
-              ? chunk.finish_reason
+      // Chunks carry `generations[0]` with `text`, `is_finished` and, at the end,
+      // `finish_reason` (the page's response fields); a flat chunk is read the same way.
+      read: (chunk) => {
+        const generation =
+          (chunk.generations as Record<string, unknown>[] | undefined)?.[0] ?? chunk;
+        const finished =
+          generation.is_finished === true || typeof generation.finish_reason === "string";
+        return {
+          text: typeof generation.text === "string" ? generation.text : undefined,
+          rawStopReason: finished
+            ? typeof generation.finish_reason === "string"
+              ? generation.finish_reason
               : "COMPLETE"
             : undefined,
-      }),
+        };
+      },
     }),
 };
