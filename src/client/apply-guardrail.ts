@@ -51,7 +51,7 @@ export async function applyGuardrail(
   const content: GuardrailContentBlock[] = texts.map((text) => ({ text: { text } }));
   const response = await context.schedule<ApplyGuardrailResponse>({
     model: { modelId: `guardrail/${request.identifier}`, outputBurndown: 1, route: "guardrail" },
-    operation: "apply-guardrail",
+    operation: "ApplyGuardrail",
     signal: request.signal,
     inputTokens: texts.reduce((sum, text) => sum + estimateTextTokens(text), 0),
     maxTokens: 1,

@@ -24,7 +24,7 @@ export function converseStream(
       context,
       {
         model,
-        operation: "converse-stream",
+        operation: "ConverseStream",
         ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
         signal: request.signal,
         inputTokens: prepared.inputTokens,

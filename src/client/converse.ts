@@ -107,7 +107,7 @@ export async function converseOnce(
   toConverseInput(model.modelId, prepared.textRequest, settings, fullMaxTokens);
   const response = await context.schedule<ConverseResponse>({
     model,
-    operation: "converse",
+    operation: "Converse",
     ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
     signal: request.signal,
     inputTokens: prepared.inputTokens,

@@ -32,7 +32,7 @@ export async function countTokens(
   const converse = toConverseInput(model.modelId, textRequest, {}, undefined);
   const response = await context.schedule({
     model,
-    operation: "count-tokens",
+    operation: "CountTokens",
     signal: request.signal,
     inputTokens: 0,
     maxTokens: 1,

@@ -49,7 +49,7 @@ describe("createQuarry configuration against the emulator", () => {
     const error = await wrong
       .invoke({ prompt: "hi", maxTokens: 100 })
       .catch((caught: unknown) => caught);
-    expect((error as RetryError).reason).toBe("final");
+    expect(error).toMatchObject({ name: "BedrockCallError", isRetryable: false });
     // The wrong key was refused once and not retried.
     expect(outcomesOf(emulator, "InvokeModel")).toEqual({ ok: 1, AccessDeniedException: 1 });
     wrong.destroy();
@@ -110,8 +110,10 @@ describe("stream idle timeout on injected clocks", () => {
     expect(clientClock.pendingTimers).toBe(1);
     await clientClock.advance(5_000);
     const error = await pending;
-    expect(error).toBeInstanceOf(RetryError);
-    expect((error as RetryError).lastError).toMatchObject({ name: "TimeoutError" });
+    expect(error).toMatchObject({ name: "BedrockCallError", reason: "timeout" });
+    const retry = (error as Error).cause as RetryError;
+    expect(retry).toBeInstanceOf(RetryError);
+    expect(retry.lastError).toMatchObject({ name: "TimeoutError" });
     expect((error as Error).message).toMatch(/silent for 5000 ms/);
     quarry.destroy();
     await emulator.close();

@@ -242,12 +242,23 @@ function createContext(
         });
       } catch (error) {
         throw describeFailure(error, {
-          model: call.model.modelId,
+          model: call.model,
           operation: call.operation,
           region: regionName,
           ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
+          signal,
         });
       }
+    },
+    async describe(error, call) {
+      const signal = combineSignals(call.signal, options.signal);
+      return describeFailure(error, {
+        model: call.model,
+        operation: call.operation,
+        region: call.model.region ?? (await context.region().catch(() => undefined)),
+        ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
+        signal,
+      });
     },
   };
   return context;

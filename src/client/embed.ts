@@ -71,7 +71,7 @@ function embedBatch(
   const inputTokens = batch.reduce((sum, text) => sum + estimateTextTokens(text), 0);
   return context.schedule<EmbeddingResult>({
     model,
-    operation: "embed",
+    operation: "InvokeModel",
     ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
     signal: request.signal,
     inputTokens,

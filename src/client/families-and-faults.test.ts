@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/start-emulator.js";
+import { BedrockCallError } from "../errors/bedrock-call-error.js";
 import { RetryError } from "../errors/retry-error.js";
 import { outcomesOf, testQuarry } from "./client-test-support.js";
 import type { Quarry } from "./create-quarry.js";
@@ -99,9 +100,16 @@ describe("faults and final errors", () => {
     const error = await quarry
       .invoke({ prompt: "hi", maxTokens: 50, additionalFields: { not_a_field: true } })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(RetryError);
-    expect((error as RetryError).reason).toBe("final");
-    expect((error as Error).message).toMatch(/ValidationException.*extraneous key \[not_a_field\]/);
+    expect(error).toBeInstanceOf(BedrockCallError);
+    const described = error as BedrockCallError;
+    expect(described.reason).toBe("invalid-body");
+    expect(described.isRetryable).toBe(false);
+    expect(described.extraneousFields).toEqual(["not_a_field"]);
+    expect(described.message).toMatch(
+      /ValidationException, HTTP 400; model anthropic\.claude-3-haiku/,
+    );
+    expect(described.cause).toBeInstanceOf(RetryError);
+    expect((described.cause as RetryError).reason).toBe("final");
     expect(emulator.stats().requests).toBe(1);
   });
 
@@ -109,8 +117,11 @@ describe("faults and final errors", () => {
     const error = await quarry
       .converse({ model: "amazon.nova-pro-v1:0", prompt: "hi", maxTokens: 50 })
       .catch((caught: unknown) => caught);
-    expect((error as RetryError).reason).toBe("final");
-    expect((error as Error).message).toMatch(/AccessDeniedException/);
+    expect(error).toMatchObject({ reason: "access-denied", isRetryable: false });
+    expect((error as Error).message).toMatch(
+      /AccessDeniedException, HTTP 403; model amazon\.nova-pro-v1:0/,
+    );
+    expect((error as BedrockCallError).hint).toBeTruthy();
     expect(emulator.stats().requests).toBe(1);
   });
 
@@ -123,8 +134,11 @@ describe("faults and final errors", () => {
         maxTokens: 50,
       })
       .catch((caught: unknown) => caught);
-    expect((error as RetryError).reason).toBe("final");
-    expect((error as Error).message).toMatch(/ResourceNotFoundException|ValidationException/);
+    expect((error as BedrockCallError).isRetryable).toBe(false);
+    expect((error as BedrockCallError).exceptionName).toMatch(
+      /ResourceNotFoundException|ValidationException/,
+    );
+    expect((error as Error).message).toContain("anthropic.claude-9-imaginary-v1:0");
     expect(emulator.stats().requests).toBe(1);
   });
 

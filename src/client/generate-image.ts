@@ -41,7 +41,7 @@ export async function generateImage(
 
   const result = await context.schedule<ImageResult>({
     model,
-    operation: "image",
+    operation: "InvokeModel",
     ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
     signal: request.signal,
     inputTokens: estimateTextTokens(request.prompt + (request.negativePrompt ?? "")),

@@ -66,7 +66,7 @@ export async function invoke(
 
   const outcome = await context.schedule<InvokeAttempt>({
     model,
-    operation: "invoke",
+    operation: "InvokeModel",
     ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
     signal: request.signal,
     inputTokens: estimateInputTokens(textRequest),

@@ -23,6 +23,8 @@ export interface ModelInfo extends CodecModel {
   readonly outputBurndown: number;
   /** Whether Bedrock's CountTokens serves this model. */
   readonly countTokens: boolean;
+  /** Set when a profile-only model was called on demand: the profile id to use instead. */
+  readonly suggestedProfileId?: string | undefined;
   /** The Region an ARN names; calls to it are paced on that Region's lane. */
   readonly region?: string | undefined;
   readonly textCodec?: TextCodec;

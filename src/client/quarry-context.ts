@@ -18,8 +18,10 @@ export interface QuarryContext {
     call: { readonly model?: string; readonly modelHint?: ModelHint },
     operation: string,
   ): Promise<ModelInfo>;
-  /** Runs one call through the shared scheduler. */
+  /** Runs one call through the shared scheduler; failures come out described. */
   schedule<T>(call: CallSpec<T>): Promise<T>;
+  /** Describes a failure that did not come out of `schedule` (a stream broken mid-way). */
+  describe(error: unknown, call: CallSpec<unknown>): Promise<unknown>;
 }
 
 /** One call for the scheduler: how to reserve, how to attempt, how to refund. */
@@ -29,7 +31,8 @@ export interface CallSpec<T> {
    * (`region|model|route`): quotas are per model, Region and on-demand-or-profile, and shared
    * by every operation, so the operation is not part of the lane.
    */
-  readonly model: Pick<ModelInfo, "modelId" | "outputBurndown" | "route" | "region">;
+  readonly model: Pick<ModelInfo, "modelId" | "outputBurndown" | "route" | "region"> &
+    Partial<Pick<ModelInfo, "baseModelId" | "family" | "suggestedProfileId">>;
   /** `invoke`, `stream`, `converse`, ...: named in errors. */
   readonly operation: string;
   readonly recordId?: string;

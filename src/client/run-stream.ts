@@ -1,6 +1,6 @@
 import type { StreamParser, StreamPart, TextResult, Usage } from "../models/model-codec.js";
 import type { ModelInfo } from "./model-info.js";
-import { combineSignals, type QuarryContext } from "./quarry-context.js";
+import { type CallSpec, combineSignals, type QuarryContext } from "./quarry-context.js";
 import type { StreamSink } from "./quarry-stream.js";
 import { StreamAccumulator } from "./stream-accumulator.js";
 
@@ -51,7 +51,7 @@ export async function runStream<TParser extends StreamParser>(
   sink: StreamSink,
 ): Promise<StreamOutcome<TParser>> {
   const idleMs = context.options.idleTimeoutMs;
-  const attempted = await context.schedule<AttemptOutcome<TParser>>({
+  const call: CallSpec<AttemptOutcome<TParser>> = {
     model: spec.model,
     operation: spec.operation,
     ...(spec.recordId === undefined ? {} : { recordId: spec.recordId }),
@@ -97,8 +97,10 @@ export async function runStream<TParser extends StreamParser>(
     usage: (attempt) =>
       attempt.outcome?.result.usage ?? attempt.partialUsage ?? { inputTokens: 0, outputTokens: 0 },
     stoppedAtMaxTokens: (attempt) => attempt.outcome?.result.stopReason === "max_tokens",
-  });
-  if (attempted.failure !== undefined || !attempted.outcome) throw attempted.failure;
+  };
+  const attempted = await context.schedule(call);
+  if (attempted.failure !== undefined || !attempted.outcome)
+    throw await context.describe(attempted.failure, call as CallSpec<unknown>);
   return attempted.outcome;
 }
 

@@ -30,7 +30,7 @@ export function streamInvoke(
       context,
       {
         model,
-        operation: "stream",
+        operation: "InvokeModelWithResponseStream",
         ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
         signal: request.signal,
         inputTokens: estimateInputTokens(textRequest),

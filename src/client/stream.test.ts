@@ -65,12 +65,15 @@ describe("stream (InvokeModelWithResponseStream) against the emulator", () => {
       .stream({ prompt: "Stone", maxTokens: 50 })
       .result()
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(RetryError);
-    expect((error as RetryError).reason).toBe("max-attempts");
+    // Described for the user, with the scheduler's RetryError (every attempt) as the cause.
+    expect(error).toMatchObject({ name: "BedrockCallError", reason: "stream-truncated" });
+    const retry = (error as Error).cause as RetryError;
+    expect(retry).toBeInstanceOf(RetryError);
+    expect(retry.reason).toBe("max-attempts");
     // The codec's own truncation error: a QuarryError named StreamTruncatedError, retryable.
-    expect((error as RetryError).lastError).toMatchObject({ name: "StreamTruncatedError" });
+    expect(retry.lastError).toMatchObject({ name: "StreamTruncatedError" });
     expect(outcomesOf(emulator, "InvokeModelWithResponseStream")["fault:streamTruncated"]).toBe(
-      (error as RetryError).failures.length,
+      retry.failures.length,
     );
     quarry.destroy();
   });
@@ -85,7 +88,8 @@ describe("stream (InvokeModelWithResponseStream) against the emulator", () => {
     })().catch((caught: unknown) => caught);
     expect(seen).toContain("text-delta");
     expect(seen).not.toContain("finish");
-    expect(error).toMatchObject({ name: "StreamTruncatedError", isRetryable: true });
+    expect(error).toMatchObject({ name: "BedrockCallError", reason: "stream-truncated" });
+    expect((error as Error).cause).toMatchObject({ name: "StreamTruncatedError" });
     expect(emulator.stats().requests).toBe(1);
     quarry.destroy();
   });
