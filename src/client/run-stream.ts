@@ -57,7 +57,9 @@ export async function runStream<TParser extends StreamParser>(
     ...(spec.recordId === undefined ? {} : { recordId: spec.recordId }),
     signal: combineSignals(spec.signal, sink.signal),
     inputTokens: spec.inputTokens,
-    maxTokens: spec.maxTokens,
+    // A reply cut off at a learned ("auto") limit is run again at the full one; a live reader
+    // would see the first attempt's parts twice, so live streams ask for the full limit.
+    maxTokens: sink.live ? spec.fullMaxTokens : spec.maxTokens,
     fullMaxTokens: spec.fullMaxTokens,
     attempt: async ({ maxTokens, signal }) => {
       const idle = new AbortController();
