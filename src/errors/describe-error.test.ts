@@ -167,7 +167,6 @@ describe("describeError", () => {
         new ServiceUnavailableException({
           message: "Too many connections",
           $metadata: { httpStatusCode: 503 },
-          $fault: "server",
         }),
         "bedrock.service-fault",
         true,
@@ -176,7 +175,6 @@ describe("describeError", () => {
         new InternalServerException({
           message: "Internal",
           $metadata: { httpStatusCode: 500 },
-          $fault: "server",
         }),
         "bedrock.service-fault",
         true,
