@@ -63,6 +63,31 @@ describe("converse, tools and guardrails against the emulator", () => {
     expect(!result.blocked && result.usage.outputTokens).toBeGreaterThan(0);
   });
 
+  it("retries a truncated ConverseStream read whole, and blocks through a guardrail", async () => {
+    emulator.configure({ seed: 5, faults: { streamTruncated: 0.5 } });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const reply = await quarry
+          .converseStream({ prompt: `Hills ${i}`, maxTokens: 300 })
+          .result();
+        expect(!reply.blocked && reply.stopReason).toBe("end_turn");
+      }
+      const outcomes = outcomesOf(emulator, "ConverseStream");
+      expect(outcomes.ok).toBe(4);
+      expect(outcomes["fault:streamTruncated"]).toBeGreaterThan(0);
+    } finally {
+      emulator.configure({ faults: { streamTruncated: 0 } });
+    }
+    const blocked = await quarry
+      .converseStream({
+        prompt: "Explain plutonium.",
+        maxTokens: 200,
+        guardrail: { identifier: "grtest1", version: "1", streamProcessingMode: "sync" },
+      })
+      .result();
+    expect(blocked).toMatchObject({ blocked: true, action: "GUARDRAIL_INTERVENED" });
+  });
+
   it("returns native structured output validated against a zod schema", async () => {
     const schema = z.object({ river: z.string(), lengthKm: z.number() });
     const reply = await quarry.converse({
