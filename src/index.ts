@@ -41,5 +41,54 @@ export type { LocalTool, ToolExecutionContext, ToolSet } from "./client/tool-set
 export type { Clock } from "./clock/clock.js";
 export { ManualClock } from "./clock/manual-clock.js";
 export { systemClock } from "./clock/system-clock.js";
+export type {
+  BedrockCallErrorOptions,
+  BedrockFailureReason,
+} from "./errors/bedrock-call-error.js";
+export { BedrockCallError } from "./errors/bedrock-call-error.js";
+export type { DescribedModel, DescribeErrorContext } from "./errors/describe-error.js";
+export { describeError } from "./errors/describe-error.js";
 export type { QuarryErrorOptions } from "./errors/quarry-error.js";
 export { QuarryError } from "./errors/quarry-error.js";
+// Models: the per-family codecs, model ids, prices.
+export type { Geography, ModelCapabilities, ModelEntry } from "./models/model-catalog.js";
+export { MODEL_CATALOG } from "./models/model-catalog.js";
+export type {
+  BuildRequestOptions,
+  CodecModel,
+  ContentPart,
+  EmbeddingCodec,
+  EmbeddingOptions,
+  EmbeddingResult,
+  ImageCodec,
+  ImageRequest,
+  ImageResult,
+  Message,
+  ModelFamily,
+  StopReason,
+  StreamParser,
+  StreamPart,
+  TextCodec,
+  TextRequest,
+  TextResult,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+  Usage,
+} from "./models/model-codec.js";
+export type {
+  CostEstimate,
+  CostEstimateOptions,
+  ModelPrice,
+  PriceSource,
+  PriceVerification,
+  TokenPrices,
+} from "./models/price-table.js";
+export { estimateCost, PRICE_TABLE, PRICE_TABLE_DATE } from "./models/price-table.js";
+export type { ModelHint, ModelRoute, ResolvedModel } from "./models/resolve-model.js";
+export {
+  embeddingCodecOf,
+  imageCodecOf,
+  resolveModel,
+  textCodecOf,
+} from "./models/resolve-model.js";
