@@ -136,6 +136,9 @@ export class AdaptiveLimiter implements RateLimiter {
   /** Calls the service admitted that have finished, and their count at the last token cut. */
   #finished = 0;
   #edgeFinished = 0;
+  #windowRequestRate = 0;
+  /** Recent calls' duration, smoothed: the limiter's round trip. */
+  #latencyMs = 0;
   #edgeAt: number;
   #tokens: LearnedRate | undefined;
   #concurrency: number;
@@ -223,6 +226,7 @@ export class AdaptiveLimiter implements RateLimiter {
         requests?.finished(1, permit.sequence);
         this.#finished++;
         const window = Math.max(outcome.latencyMs, 1000);
+        this.#latencyMs += 0.1 * (outcome.latencyMs - this.#latencyMs);
         if (tokens.limitedAt >= now - window)
           tokens.grow(charged, permit.reservedTokens, outcome.latencyMs);
         if (requests && requests.limitedAt >= now - window) requests.grow(1, 1, outcome.latencyMs);
@@ -334,18 +338,26 @@ export class AdaptiveLimiter implements RateLimiter {
     const recent = now - 2000;
     const requestsBinding = requests !== undefined && requests.limitedAt >= recent;
     const tokensBinding = tokens.limitedAt >= recent;
+    const firstCut = tokens.inSlowStart;
     const verdict =
       tokensBinding || !requestsBinding
-        ? tokens.throttled(permit.sequence, this.#sequence)
+        ? tokens.throttled(permit.sequence, this.#sequence, this.#latencyMs)
         : "ignored";
     if (requests) {
-      if (requestsBinding || !tokensBinding) requests.throttled(permit.sequence, this.#sequence);
-    } else if (verdict === "unexplained") {
-      const minutes = (now - this.#edgeAt) / 60_000;
-      const measured = minutes > 0 ? (this.#finished - this.#edgeFinished) / minutes : 0;
-      this.#requests = this.#requestRate(undefined, Math.max(1, measured * this.#options.decrease));
+      if (requestsBinding || !tokensBinding)
+        requests.throttled(permit.sequence, this.#sequence, this.#latencyMs);
+    } else if (verdict === "unexplained" && this.#windowRequestRate > 0) {
+      this.#requests = this.#requestRate(
+        undefined,
+        Math.max(1, this.#windowRequestRate * this.#options.decrease),
+      );
     }
     if (verdict === "cut") {
+      // The request rate over the window that just ended (from nearly empty to nearly empty;
+      // the first one began with a full bucket, a minute's worth), should a request limit
+      // need learning.
+      const minutes = (now - this.#edgeAt) / 60_000 + (firstCut ? 1 : 0);
+      if (minutes > 0) this.#windowRequestRate = (this.#finished - this.#edgeFinished) / minutes;
       this.#edgeAt = now;
       this.#edgeFinished = this.#finished;
     }

@@ -74,6 +74,8 @@ export class LearnedRate {
   #edgeAt: number;
   #edgeCompleted = 0;
   #edgeCompletions = 0;
+  /** Throttles since the last cut that too few finished calls could explain. */
+  #unexplained = 0;
   #largestCost = 0;
   /** Last time this dimension held back the head of the queue. */
   limitedAt = Number.NEGATIVE_INFINITY;
@@ -166,10 +168,11 @@ export class LearnedRate {
   }
 
   /**
-   * The service throttled a call granted as `sequence`; `nextSequence` is the next grant's number.
-   * The caller has already settled the throttled call's reservation (the service never took it).
+   * The service throttled a call granted as `sequence`; `nextSequence` is the next grant's number,
+   * `roundTripMs` how long calls take. The caller has already settled the throttled call's
+   * reservation (the service never took it).
    */
-  throttled(sequence: number, nextSequence: number): ThrottleVerdict {
+  throttled(sequence: number, nextSequence: number, roundTripMs = 0): ThrottleVerdict {
     this.throttles++;
     this.bucket.lowerTo(0);
     if (this.known) return "unexplained";
@@ -186,12 +189,21 @@ export class LearnedRate {
       // From nearly empty to nearly empty, the service's bucket refilled about as much as the
       // calls finishing in between were charged.
       const measured = (this.#completed - this.#edgeCompleted) / ((now - this.#edgeAt) / MINUTE);
-      if (measured > 0 && measured < limit) limit = measured;
-    } else {
+      // Right after the limit drops, the service's bucket is below empty (it keeps what is in
+      // use) and admits little for a while, so a short window can measure far too low: one
+      // episode never cuts by more than one extra step.
+      limit = Math.min(limit, Math.max(measured, limit * this.#decrease));
+    } else if (
+      ++this.#unexplained < this.#minimumWindowCalls / 2 ||
+      now - this.#cutAt < roundTripMs
+    ) {
       // Too few calls since the last cut to say anything: the cut stands, the shadow is
-      // re-synchronised, and the next measurable window decides.
+      // re-synchronised, and the next measurable window decides — unless refusals keep coming
+      // for a whole round trip while nothing gets through (the limit fell below empty), then
+      // one more step down.
       return "unexplained";
     }
+    this.#unexplained = 0;
     this.#edgeAt = now;
     this.#edgeCompleted = this.#completed;
     this.#edgeCompletions = this.#completions;
