@@ -17,7 +17,6 @@ const REPOSITORY = resolve(here, "../..");
 /** The service models live beside the repository, not at a fixed absolute path. */
 const SERVICE_MODELS = resolve(REPOSITORY, "../shared/reference/service-models");
 const SCRIPT = join(here, "__fixtures__", "boto3-wire-check.py");
-const HAIKU = "anthropic.claude-3-haiku-20240307-v1:0";
 const DENIED = "anthropic.claude-3-sonnet-20240229-v1:0";
 
 const run = promisify(execFile);

@@ -74,7 +74,7 @@ async function askModel(url: string, text: string): Promise<any> {
 
 describe("quarry emulator (as a child process)", () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    it(`prints one ready line, serves the SDK with --config, and exits cleanly on ${signal}`, async () => {
+    it.concurrent(`prints one ready line, serves the SDK with --config, and exits cleanly on ${signal}`, async () => {
       const config = join(folder, `${signal}.yaml`);
       writeFileSync(
         config,
