@@ -1,6 +1,7 @@
 // What Quarry's client costs on top of the AWS SDK, and what its sized connection pool gains:
 // InvokeModel requests per second against a zero-latency, unlimited emulator, through
-//   - the bare AWS SDK with its default handler (a new HTTP/2 session per request), and
+//   - the bare AWS SDK with its default handler (a new HTTP/2 session per request),
+//   - the same SDK with the keep-alive pool Quarry builds (to separate pool from overhead), and
 //   - quarry.invoke() (codec, scheduler, keep-alive pool sized for the concurrency),
 // in one run, at the same concurrency. The emulator runs in a child process, a fresh one per
 // scenario, so the client's core is its own; the client's memory is sampled while it runs.
@@ -9,6 +10,7 @@
 import { parseArgs } from "node:util";
 import { BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import { createQuarry } from "../src/client/create-quarry.js";
+import { createRequestHandler } from "../src/client/create-request-handler.js";
 import { type LoadResult, runClosedLoop } from "./emulator/closed-loop.js";
 import { startEmulatorProcess } from "./emulator/emulator-process.js";
 
@@ -57,6 +59,43 @@ const scenarios: Scenario[] = [
         endpoint: url,
         region: "us-east-1",
         credentials: CREDENTIALS,
+      });
+      return {
+        async send(index) {
+          await client.send(
+            new InvokeModelCommand({
+              modelId: MODEL,
+              contentType: "application/json",
+              accept: "application/json",
+              body: JSON.stringify({
+                anthropic_version: "bedrock-2023-05-31",
+                max_tokens: MAX_TOKENS,
+                messages: [{ role: "user", content: PROMPTS[index % PROMPTS.length] }],
+              }),
+            }),
+          );
+        },
+        close: () => client.destroy(),
+      };
+    },
+  },
+  {
+    // The same SDK with the pool Quarry builds: isolates what the codec and scheduler cost.
+    name: "AWS SDK, Quarry's pool",
+    setup(url) {
+      const client = new BedrockRuntimeClient({
+        endpoint: url,
+        region: "us-east-1",
+        credentials: CREDENTIALS,
+        maxAttempts: 1,
+        requestHandler: createRequestHandler({
+          protocol: "http1",
+          maxSockets: concurrency,
+          connectTimeoutMs: 10_000,
+          firstByteTimeoutMs: 600_000,
+          target: new URL(url),
+          proxy: {},
+        }),
       });
       return {
         async send(index) {
@@ -146,10 +185,11 @@ for (const scenario of scenarios) {
   }
 }
 
-const [sdk, quarry] = rows as [Row, Row];
+const [sdk, pooled, quarry] = rows as [Row, Row, Row];
 const ratio = quarry.requestsPerSecond / sdk.requestsPerSecond;
+const overhead = quarry.cpuMsPerRequest - pooled.cpuMsPerRequest;
 if (values.json) {
-  console.log(JSON.stringify({ concurrency, durationMs, rows, ratio }, null, 2));
+  console.log(JSON.stringify({ concurrency, durationMs, rows, ratio, overhead }, null, 2));
 } else {
   console.log(
     `InvokeModel, zero-latency emulator, concurrency ${concurrency}, ${durationMs / 1000}s each`,
@@ -162,5 +202,8 @@ if (values.json) {
         `peak RSS ${row.peakRssMiB.toFixed(0)} MiB  heap ${row.heapUsedMiB.toFixed(0)} MiB` +
         (row.firstError ? `  first error: ${row.firstError}` : ""),
     );
-  console.log(`quarry.invoke / bare SDK: ${ratio.toFixed(2)}× requests/s`);
+  console.log(`quarry.invoke / bare SDK (default handler): ${ratio.toFixed(2)}× requests/s`);
+  console.log(
+    `codec + scheduler + response-header capture: ${overhead.toFixed(2)} ms CPU per request over the same SDK and pool`,
+  );
 }

@@ -103,8 +103,9 @@ export async function converseOnce(
   const model = await context.model(request, "converse");
   const settings = converseSettings(request);
   const fullMaxTokens = prepared.textRequest.maxTokens ?? model.defaultMaxTokens;
-  // Map once up front so that a malformed request fails before anything is reserved.
-  toConverseInput(model.modelId, prepared.textRequest, settings, fullMaxTokens);
+  // Mapped now so that a malformed request fails before anything is reserved; reused by every
+  // attempt at the full limit.
+  const fullInput = toConverseInput(model.modelId, prepared.textRequest, settings, fullMaxTokens);
   const response = await context.schedule<ConverseResponse>({
     model,
     operation: "Converse",

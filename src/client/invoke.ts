@@ -1,6 +1,7 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html
 import { InvokeModelCommand, type InvokeModelRequest } from "@aws-sdk/client-bedrock-runtime";
-import type { TextCodec, TextRequest, TextResult } from "../models/model-codec.js";
+import type { TextCodec, TextResult } from "../models/model-codec.js";
+import { bodyByMaxTokens } from "./body-by-max-tokens.js";
 import { estimateInputTokens } from "./estimate-tokens.js";
 import { describeGuardrailTrace } from "./from-converse-output.js";
 import type { ModelInfo } from "./model-info.js";
@@ -60,8 +61,8 @@ export async function invoke(
   const model = await context.model(request, "invoke");
   const codec = textCodecOf(model, "invoke");
   const fullMaxTokens = textRequest.maxTokens ?? model.defaultMaxTokens;
-  // Build once up front: a bad request fails here, before any quota is reserved or money spent.
-  codec.buildRequest({ ...textRequest, maxTokens: fullMaxTokens }, model);
+  // Built now: a bad request fails here, before any quota is reserved or money spent.
+  const bodyFor = bodyByMaxTokens(codec, textRequest, model, fullMaxTokens);
   const headers = invokeHeaders(request);
 
   const outcome = await context.schedule<InvokeAttempt>({
@@ -73,11 +74,10 @@ export async function invoke(
     maxTokens: textRequest.maxTokens ?? "auto",
     fullMaxTokens,
     attempt: async ({ maxTokens, signal }) => {
-      const body = codec.buildRequest({ ...textRequest, maxTokens } as TextRequest, model);
       const output = await context.client.send(
         new InvokeModelCommand({
           modelId: model.modelId,
-          body: new TextEncoder().encode(JSON.stringify(body)),
+          body: bodyFor(maxTokens),
           ...headers,
         }),
         { abortSignal: signal },

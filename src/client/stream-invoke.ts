@@ -3,7 +3,7 @@ import {
   InvokeModelWithResponseStreamCommand,
   type ResponseStream,
 } from "@aws-sdk/client-bedrock-runtime";
-import type { TextRequest } from "../models/model-codec.js";
+import { bodyByMaxTokens } from "./body-by-max-tokens.js";
 import { estimateInputTokens } from "./estimate-tokens.js";
 import { invokeHeaders, textCodecOf, toOutcome } from "./invoke.js";
 import type { QuarryContext } from "./quarry-context.js";
@@ -24,7 +24,7 @@ export function streamInvoke(
     const model = await context.model(request, "stream");
     const codec = textCodecOf(model, "stream");
     const fullMaxTokens = textRequest.maxTokens ?? model.defaultMaxTokens;
-    codec.buildRequest({ ...textRequest, maxTokens: fullMaxTokens }, model);
+    const bodyFor = bodyByMaxTokens(codec, textRequest, model, fullMaxTokens);
     const { accept: _accept, ...headers } = invokeHeaders(request);
     const { result } = await runStream(
       context,
@@ -37,11 +37,10 @@ export function streamInvoke(
         maxTokens: textRequest.maxTokens ?? "auto",
         fullMaxTokens,
         open: async (maxTokens, signal) => {
-          const body = codec.buildRequest({ ...textRequest, maxTokens } as TextRequest, model);
           const output = await context.client.send(
             new InvokeModelWithResponseStreamCommand({
               modelId: model.modelId,
-              body: new TextEncoder().encode(JSON.stringify(body)),
+              body: bodyFor(maxTokens),
               ...headers,
             }),
             { abortSignal: signal },
