@@ -182,7 +182,11 @@ export function textOf(parts: readonly ContentPart[]): string {
  * Validates what every family shares and returns the `maxTokens` to send: the request's, or
  * the model's default, never above the model's maximum.
  */
-export function checkCommon(request: TextRequest, model: CodecModel): number {
+export function checkCommon(
+  request: TextRequest,
+  model: CodecModel,
+  limits: { readonly maxTemperature?: number } = {},
+): number {
   if (!Array.isArray(request.messages) || request.messages.length === 0)
     throw inputError("messages", "a non-empty array of messages", request.messages);
   request.messages.forEach((message, index) => {
@@ -207,7 +211,7 @@ export function checkCommon(request: TextRequest, model: CodecModel): number {
           );
       });
     });
-  checkRange("temperature", request.temperature, 0, 1);
+  checkRange("temperature", request.temperature, 0, limits.maxTemperature ?? 1);
   checkRange("topP", request.topP, 0, 1);
   if (request.topK !== undefined && (!Number.isInteger(request.topK) || request.topK < 0))
     throw inputError("topK", "a non-negative integer", request.topK);

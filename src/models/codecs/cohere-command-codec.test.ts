@@ -54,6 +54,16 @@ describe("Cohere Command (legacy) codec", () => {
     });
   });
 
+  it("takes temperatures up to 5, as the page allows", () => {
+    const request = { messages: [{ role: "user" as const, content: "Hi" }] };
+    expect(codec.buildRequest({ ...request, temperature: 4.5 }, COMMAND)).toMatchObject({
+      temperature: 4.5,
+    });
+    expect(() => codec.buildRequest({ ...request, temperature: 5.5 }, COMMAND)).toThrow(
+      /from 0 to 5/,
+    );
+  });
+
   it("asks for a stream in the body when the body is for streaming", () => {
     const request = { messages: [{ role: "user" as const, content: "Hi" }] };
     expect(codec.buildRequest(request, COMMAND, { stream: true })).toMatchObject({ stream: true });

@@ -54,7 +54,8 @@ function buildRequest(
   model: CodecModel,
   options: BuildRequestOptions = {},
 ): Record<string, unknown> {
-  const maxTokens = checkCommon(request, model);
+  // Legacy Command takes temperatures up to 5 (model-parameters-cohere-command.html).
+  const maxTokens = checkCommon(request, model, { maxTemperature: 5 });
   refuseTools(request, FAMILY);
   refuseParts(request, TEXT_ONLY, FAMILY);
   if ((request.stopSequences?.length ?? 0) > 4)
