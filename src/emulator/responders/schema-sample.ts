@@ -21,6 +21,12 @@ export interface SchemaSampleOptions {
    * @default 6
    */
   readonly maxDepth?: number;
+  /**
+   * Values a model would copy from the prompt (quoted strings, call signs, codes): free-form
+   * string fields take them in order, each once, where they fit the field's length.
+   * @default []
+   */
+  readonly hints?: readonly string[];
 }
 
 type Schema = Record<string, unknown>;
@@ -57,18 +63,20 @@ export function sampleFromSchema(schema: unknown, options: SchemaSampleOptions =
       `sampleFromSchema options.maxDepth must be a non-negative integer, got ${String(maxDepth)}`,
     );
   }
-  return new SchemaSampler(schema, seed, maxDepth).sample(schema, "", 0, 0);
+  return new SchemaSampler(schema, seed, maxDepth, options.hints ?? []).sample(schema, "", 0, 0);
 }
 
 class SchemaSampler {
   readonly #root: unknown;
   readonly #seed: number;
   readonly #maxDepth: number;
+  readonly #hints: string[];
 
-  constructor(root: unknown, seed: number, maxDepth: number) {
+  constructor(root: unknown, seed: number, maxDepth: number, hints: readonly string[]) {
     this.#root = root;
     this.#seed = seed;
     this.#maxDepth = maxDepth;
+    this.#hints = [...hints];
   }
 
   /** Samples `raw` at `path`; `variant` shifts choices so array items can differ. */
@@ -301,6 +309,12 @@ class SchemaSampler {
       variant,
       this.#hash(path),
     );
+    if (text === undefined && schema.format === undefined) {
+      const hint = this.#hints.findIndex(
+        (candidate) => candidate.length >= minLength && candidate.length <= maxLength,
+      );
+      if (hint >= 0) return this.#hints.splice(hint, 1)[0]!;
+    }
     if (text === undefined) {
       const key =
         path

@@ -6,7 +6,7 @@ import { chooseTool } from "./choose-tool.js";
 import { promptJsonShape, schemaFromExample } from "./prompt-json-schema.js";
 import { structuredOutputStage } from "./structured-output-stage.js";
 import type { ResponderContext } from "./text-responder.js";
-import { toolUseStage } from "./tool-use-stage.js";
+import { promptValues, toolUseStage } from "./tool-use-stage.js";
 
 const ajv = new Ajv({ strict: false });
 const claude = BUILTIN_MODELS.find((m) => m.modelId === "anthropic.claude-3-haiku-20240307-v1:0")!;
@@ -90,6 +90,19 @@ describe("toolUseStage", () => {
     expect(toolCall!.name).toBe("top_song");
     expect(ajv.validate(TOP_SONG.inputSchema as object, toolCall!.input)).toBe(true);
     expect(toolCall!.id).toMatch(/^toolu_bdrk_01[A-Za-z0-9]{22}$/);
+    // A model copies the call sign from the question, as Bedrock's docs show it doing.
+    expect(toolCall!.input).toEqual({ sign: "WZPZ" });
+  });
+
+  it("copies quoted values and codes from the prompt into free-form string fields only", () => {
+    expect(promptValues('Weather in "New York" and AB-1234, I think?')).toEqual([
+      "New York",
+      "AB-1234",
+    ]);
+    const draft = toolUseStage(callOf([user('Weather in "Oslo"?')]), contextOf())!;
+    const input = draft.toolCalls![0]!.input as { city: string; unit: string };
+    expect(input.city).toBe("Oslo");
+    expect(["celsius", "fahrenheit"]).toContain(input.unit);
   });
 
   it("spells ids as Converse does when the call says so, and as the family does otherwise", () => {

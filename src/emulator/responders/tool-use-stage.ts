@@ -28,7 +28,7 @@ export const toolUseStage: ResponderStage = (call, context) => {
   const tool = chooseTool(call, last.text);
   if (!tool) return undefined;
   const seed = promptSeed(call.promptText, context.seed);
-  const sampled = sampleFromSchema(tool.inputSchema, { seed });
+  const sampled = sampleFromSchema(tool.inputSchema, { seed, hints: promptValues(last.text) });
   // A tool input is always a JSON object, whatever the schema's top says.
   const input =
     sampled !== null && typeof sampled === "object" && !Array.isArray(sampled) ? sampled : {};
@@ -64,4 +64,14 @@ function answerFromResults(call: TextCall, last: Turn): string {
 function quote(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim() || "nothing";
   return flat.length > QUOTE_LIMIT ? `${flat.slice(0, QUOTE_LIMIT)}…` : flat;
+}
+
+/**
+ * Values in a prompt that a model would copy into a tool's input: double-quoted strings, then codes
+ * written in capitals or digits (call signs, tickers, ids such as `WZPZ` or `AB-1234`).
+ */
+export function promptValues(prompt: string): string[] {
+  const quoted = [...prompt.matchAll(/"([^"\n]{1,80})"/g)].map((match) => match[1]!);
+  const codes = prompt.match(/\b(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{1,15}\b/g) ?? [];
+  return [...new Set([...quoted, ...codes.filter((code) => code !== "I")])];
 }
