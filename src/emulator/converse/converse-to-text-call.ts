@@ -2,7 +2,9 @@
 // Converse layer refuses, in its own words. Sources of the wording: the ValidationException
 // messages callers report from Converse (quoted in the issue threads and code listed in the
 // project's reference notes), e.g. "A conversation must start with a user message. Try again
-// with a conversation that starts with a user message."
+// with a conversation that starts with a user message." Three refusals have no reported wording
+// that we could find, so the wording is ours: promptVariables on a model id, a toolChoice.tool
+// naming no offered tool, and an outputConfig schema that is not JSON.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 import type { CatalogModel } from "../catalog/catalog-model.js";
 import { awsErrors } from "../emulator-error.js";

@@ -229,6 +229,12 @@ describe("stringFromPattern", () => {
     }
   });
 
+  it("rejects a bad extraRepeats, naming the option", () => {
+    expect(() => stringFromPattern("^a+$", { extraRepeats: 1.5 })).toThrow(
+      /options\.extraRepeats.*1\.5/,
+    );
+  });
+
   it("gives up on look-arounds and back-references instead of guessing", () => {
     expect(stringFromPattern("^(?=.*\\d)[a-z\\d]{8}$")).toBeUndefined();
     expect(stringFromPattern("^(a)\\1$")).toBeUndefined();

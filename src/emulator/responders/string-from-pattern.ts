@@ -37,6 +37,12 @@ export function stringFromPattern(
   pattern: string,
   options: PatternOptions = {},
 ): string | undefined {
+  const extra = options.extraRepeats ?? 0;
+  if (!Number.isInteger(extra) || extra < 0) {
+    throw new RangeError(
+      `stringFromPattern options.extraRepeats must be a non-negative integer, got ${String(extra)}`,
+    );
+  }
   let regex: RegExp;
   try {
     regex = new RegExp(pattern, "u");
