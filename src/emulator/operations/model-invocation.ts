@@ -155,11 +155,40 @@ export interface StreamPlan {
  * stream drops its final chunks, a mid-stream exception replaces the second half, a reset
  * throws `ConnectionReset`. Releases the quota lease and records statistics when done.
  */
-export async function* paceStream(
+export function paceStream(
   state: EmulatorState,
   request: EmulatorRequest,
   plan: StreamPlan,
 ): AsyncGenerator<Uint8Array> {
+  const progress = { started: false };
+  // A client that goes away before the router starts writing the stream means the generator
+  // never runs its body, so it would never release the lease (a concurrency slot and a TPM
+  // reservation lost for good) nor count the request: do both here instead.
+  const abandon = () => {
+    if (progress.started) return;
+    progress.started = true;
+    plan.lease.release(0);
+    state.stats.record({
+      operation: plan.operation,
+      modelId: plan.resolved.requestedId,
+      outcome: "client-aborted",
+      inputTokens: plan.generation.inputTokens,
+      outputTokens: 0,
+    });
+  };
+  if (request.signal.aborted) abandon();
+  else request.signal.addEventListener("abort", abandon, { once: true });
+  return paceFrames(state, request, plan, progress);
+}
+
+async function* paceFrames(
+  state: EmulatorState,
+  request: EmulatorRequest,
+  plan: StreamPlan,
+  progress: { started: boolean },
+): AsyncGenerator<Uint8Array> {
+  if (progress.started) return;
+  progress.started = true;
   const keys = settingKeys(plan.resolved);
   const { chunks, fault } = plan;
   const cutAt = Math.max(1, Math.floor(chunks.length / 2));
