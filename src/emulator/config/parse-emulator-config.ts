@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { QuarryError } from "../../errors/quarry-error.js";
@@ -35,7 +36,36 @@ export async function loadEmulatorConfigFile(path: string): Promise<EmulatorConf
       { cause },
     );
   }
-  return parseEmulatorConfig(data, `emulator config ${path}`);
+  return parseEmulatorConfig(
+    resolveRelativePaths(data, dirname(resolve(path))),
+    `emulator config ${path}`,
+  );
+}
+
+/** Files named in a config file are relative to that file, not to wherever the process started. */
+function resolveRelativePaths(data: unknown, folder: string): unknown {
+  if (!isPlainObject(data)) return data;
+  const out: Record<string, unknown> = { ...data };
+  if (isPlainObject(out.responder)) {
+    const responder: Record<string, unknown> = { ...out.responder };
+    if (typeof responder.script === "string") responder.script = resolve(folder, responder.script);
+    if (isPlainObject(responder.cassette) && typeof responder.cassette.path === "string") {
+      responder.cassette = {
+        ...responder.cassette,
+        path: resolve(folder, responder.cassette.path),
+      };
+    }
+    out.responder = responder;
+  }
+  if (isPlainObject(out.knowledgeBases)) {
+    out.knowledgeBases = Object.fromEntries(
+      Object.entries(out.knowledgeBases).map(([id, value]) => [
+        id,
+        typeof value === "string" ? resolve(folder, value) : value,
+      ]),
+    );
+  }
+  return out;
 }
 
 /**

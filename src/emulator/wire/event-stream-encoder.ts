@@ -32,20 +32,29 @@ export function encodeException(error: EmulatorError): Uint8Array {
   });
 }
 
-/** Decodes a whole buffer of frames; used by tests and the cassette recorder. */
+/** Splits a buffer of event-stream frames at their length preludes (a torn tail is dropped). */
+export function splitFrames(bytes: Uint8Array): Uint8Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const frames: Uint8Array[] = [];
+  for (let at = 0; at + 4 <= bytes.length; ) {
+    const length = view.getUint32(at);
+    if (length < 16 || at + length > bytes.length) break;
+    frames.push(bytes.subarray(at, at + length));
+    at += length;
+  }
+  return frames;
+}
+
+/** Decodes a whole buffer of frames (each checked by its CRCs); used by tests and tools. */
 export function decodeEvents(bytes: Uint8Array): Array<{
   headers: Record<string, string>;
   body: string;
 }> {
-  const decoder = new EventStreamCodec(toUtf8, fromUtf8);
-  decoder.feed(bytes);
-  decoder.endOfStream();
-  const out: Array<{ headers: Record<string, string>; body: string }> = [];
-  for (const message of decoder.getAvailableMessages().getMessages()) {
+  return splitFrames(bytes).map((frame) => {
+    const message = codec.decode(frame);
     const headers: Record<string, string> = {};
     for (const [name, header] of Object.entries(message.headers))
       headers[name] = String(header.value);
-    out.push({ headers, body: toUtf8(message.body) });
-  }
-  return out;
+    return { headers, body: toUtf8(message.body) };
+  });
 }
