@@ -2,7 +2,8 @@
 // InvokeModel requests per second against a zero-latency, unlimited emulator, through
 //   - the bare AWS SDK with its default handler (a new HTTP/2 session per request),
 //   - the same SDK with the keep-alive pool Quarry builds (to separate pool from overhead), and
-//   - quarry.invoke() (codec, scheduler, keep-alive pool sized for the concurrency),
+//   - quarry.invoke() (codec, scheduler, keep-alive pool sized for the concurrency), and
+//   - quarry.invoke() over one multiplexed HTTP/2 session (the other handler it can use),
 // in one run, at the same concurrency. The emulator runs in a child process, a fresh one per
 // scenario, so the client's core is its own; the client's memory is sampled while it runs.
 //
@@ -116,10 +117,11 @@ const scenarios: Scenario[] = [
       };
     },
   },
-  {
-    name: "quarry.invoke",
-    setup(url) {
+  ...(["http1", "http2"] as const).map((protocol) => ({
+    name: `quarry.invoke (${protocol})`,
+    setup(url: string) {
       const quarry = createQuarry({
+        http: { protocol },
         endpoint: url,
         region: "us-east-1",
         credentials: CREDENTIALS,
@@ -140,7 +142,7 @@ const scenarios: Scenario[] = [
         close: () => quarry.destroy(),
       };
     },
-  },
+  })),
 ];
 
 interface Row extends LoadResult {
@@ -185,11 +187,24 @@ for (const scenario of scenarios) {
   }
 }
 
-const [sdk, pooled, quarry] = rows as [Row, Row, Row];
+const [sdk, pooled, quarry, quarryHttp2] = rows as [Row, Row, Row, Row];
 const ratio = quarry.requestsPerSecond / sdk.requestsPerSecond;
 const overhead = quarry.cpuMsPerRequest - pooled.cpuMsPerRequest;
 if (values.json) {
-  console.log(JSON.stringify({ concurrency, durationMs, rows, ratio, overhead }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        concurrency,
+        durationMs,
+        rows,
+        ratio,
+        http2Ratio: quarryHttp2.requestsPerSecond / sdk.requestsPerSecond,
+        overhead,
+      },
+      null,
+      2,
+    ),
+  );
 } else {
   console.log(
     `InvokeModel, zero-latency emulator, concurrency ${concurrency}, ${durationMs / 1000}s each`,
@@ -203,6 +218,9 @@ if (values.json) {
         (row.firstError ? `  first error: ${row.firstError}` : ""),
     );
   console.log(`quarry.invoke / bare SDK (default handler): ${ratio.toFixed(2)}× requests/s`);
+  console.log(
+    `quarry.invoke over HTTP/2 / bare SDK: ${(quarryHttp2.requestsPerSecond / sdk.requestsPerSecond).toFixed(2)}×`,
+  );
   console.log(
     `codec + scheduler + response-header capture: ${overhead.toFixed(2)} ms CPU per request over the same SDK and pool`,
   );
