@@ -195,7 +195,10 @@ function tpmAt(quota: QuotaConfig, minute: number): number | undefined {
   return tpm;
 }
 
-async function simulate(scenario: Scenario, seed = 1): Promise<Figures> {
+async function simulate(
+  scenario: Scenario,
+  seed = Number(process.env.QUARRY_SIM_SEED ?? 1),
+): Promise<Figures> {
   const cpuStart = process.cpuUsage();
   const wallStart = performance.now();
   const clock = new ManualClock();
