@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /**
  * What a job's results depend on, recorded in the journal's header so that a resumed run can
@@ -104,13 +104,15 @@ export function describeFingerprintChanges(
  * with the record's journal entry to detect, on resume, that the input row was edited.
  */
 export function rowHash(id: string, fields: Readonly<Record<string, unknown>>): string {
-  return createHash("sha1")
-    .update(id)
-    .update("\u0000")
-    .update(canonicalJson(fields))
-    .digest("hex")
-    .slice(0, 16);
+  return sha1(`${id}\u0000${canonicalJson(fields)}`).slice(0, 16);
 }
+
+// The one-shot `crypto.hash` (Node ≥ 20.12) is about twice as fast as a Hash object on short
+// input, which matters once per row of a million-row dataset.
+const sha1: (text: string) => string =
+  typeof crypto.hash === "function"
+    ? (text) => crypto.hash("sha1", text, "hex")
+    : (text) => crypto.createHash("sha1").update(text).digest("hex");
 
 /** JSON with object keys sorted at every level, so equal values give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -127,7 +129,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return crypto.createHash("sha256").update(text).digest("hex");
 }
 
 function showValue(value: unknown): string {
