@@ -132,7 +132,7 @@ const scenarios: Scenario[] = [
         scheduler: { limits: { "*": { concurrency, tpm: 1e12, rpm: 1e9 } } },
       });
       return {
-        async send(index) {
+        async send(index: number) {
           const reply = await quarry.invoke({
             prompt: PROMPTS[index % PROMPTS.length]!,
             maxTokens: MAX_TOKENS,
