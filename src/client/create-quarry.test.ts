@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../clock/manual-clock.js";
 import { type Emulator, startEmulator } from "../emulator/start-emulator.js";
 import { RetryError } from "../errors/retry-error.js";
-import { outcomesOf, testQuarry } from "./client-test-support.js";
 import { createQuarry } from "./create-quarry.js";
+import { outcomesOf, testQuarry } from "./test-quarry.js";
 
 const HAIKU = "anthropic.claude-3-haiku-20240307-v1:0";
 

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/start-emulator.js";
-import { outcomesOf, testQuarry } from "./client-test-support.js";
 import type { Quarry } from "./create-quarry.js";
+import { outcomesOf, testQuarry } from "./test-quarry.js";
 
 describe("embeddings and images against the emulator", () => {
   let emulator: Emulator;

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/start-emulator.js";
 import { BedrockCallError } from "../errors/bedrock-call-error.js";
 import { RetryError } from "../errors/retry-error.js";
-import { outcomesOf, testQuarry } from "./client-test-support.js";
 import type { Quarry } from "./create-quarry.js";
+import { outcomesOf, testQuarry } from "./test-quarry.js";
 
 const HAIKU = "anthropic.claude-3-haiku-20240307-v1:0";
 

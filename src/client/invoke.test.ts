@@ -1,8 +1,8 @@
 import { InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/start-emulator.js";
-import { outcomesOf, testQuarry } from "./client-test-support.js";
 import { responseHeadersOf } from "./response-headers.js";
+import { outcomesOf, testQuarry } from "./test-quarry.js";
 
 const HAIKU = "anthropic.claude-3-haiku-20240307-v1:0";
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/start-emulator.js";
 import { RetryError } from "../errors/retry-error.js";
 import type { StreamPart } from "../models/model-codec.js";
-import { outcomesOf, testQuarry } from "./client-test-support.js";
+import { outcomesOf, testQuarry } from "./test-quarry.js";
 
 const HAIKU = "anthropic.claude-3-haiku-20240307-v1:0";
 const NO_FAULTS = {
