@@ -89,7 +89,7 @@ export class LearnedRate {
     this.known = options.known !== undefined;
     this.#estimate = options.known ?? options.initial;
     this.#slowStart = options.slowStart ?? true;
-    if (!this.#slowStart) {
+    if (!this.#slowStart && !this.known) {
       // Starting below a measured rate: regrow to it as after a cut.
       this.#limit = this.#estimate / options.decrease;
       this.#cutDepth = 1 - options.decrease;

@@ -262,7 +262,9 @@ export class Scheduler {
       };
       const limiter = this.#pick(call.lane, cost);
       const queuedAt = this.#clock.now();
-      const permit = await limiter.acquire(cost, signal, attempt > 1);
+      // The caller's own signal (not the never-aborted stand-in) so that no listener is added
+      // to a signal shared by every call.
+      const permit = await limiter.acquire(cost, call.signal, attempt > 1);
       const startedAt = this.#clock.now();
       this.#sent++;
       this.#inFlight++;
@@ -330,7 +332,7 @@ export class Scheduler {
             waitMs,
             error,
           });
-        if (waitMs > 0) await this.#clock.sleep(waitMs, signal);
+        if (waitMs > 0) await this.#clock.sleep(waitMs, call.signal);
         continue;
       }
       this.#inFlight--;
