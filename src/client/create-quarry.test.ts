@@ -91,6 +91,16 @@ describe("stream idle timeout on injected clocks", () => {
       config: { latency: { firstTokenMs: 0, perOutputTokenMs: 60_000 } },
     });
     const clientClock = new ManualClock();
+    let markStarted!: () => void;
+    const idleTimerStarted = new Promise<void>((resolve) => {
+      markStarted = resolve;
+    });
+    const sleep = clientClock.sleep.bind(clientClock);
+    clientClock.sleep = (ms, signal) => {
+      const sleeping = sleep(ms, signal);
+      markStarted();
+      return sleeping;
+    };
     const quarry = testQuarry(emulator, {
       model: HAIKU,
       clock: clientClock,
@@ -104,9 +114,8 @@ describe("stream idle timeout on injected clocks", () => {
       .stream({ prompt: "Write 50 words.", maxTokens: 300 })
       .result()
       .catch((caught: unknown) => caught);
-    // Let the request reach the emulator and its headers come back; then five silent seconds.
-    for (let i = 0; i < 200 && clientClock.pendingTimers === 0; i++)
-      await new Promise((resolve) => setImmediate(resolve));
+    // The idle timer starts once the response headers are in; then five silent seconds pass.
+    await idleTimerStarted;
     expect(clientClock.pendingTimers).toBe(1);
     await clientClock.advance(5_000);
     const error = await pending;
