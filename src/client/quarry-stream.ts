@@ -70,6 +70,7 @@ export class QuarryStream<TResult> implements AsyncIterable<StreamPart> {
     this.#iterating = true;
     const channel = new PartChannel<StreamPart>();
     const controller = this.#controller;
+    let closedByReader = false;
     const sink: StreamSink = {
       live: true,
       get delivered() {
@@ -89,8 +90,13 @@ export class QuarryStream<TResult> implements AsyncIterable<StreamPart> {
     // The reader may stop early; the producer's rejection is then expected and not unhandled.
     this.#running.catch(() => {});
     return {
-      next: () => channel.next(),
+      // Once aborted, the reader gets the abort reason, not parts still queued before it.
+      next: () =>
+        controller.signal.aborted && !closedByReader
+          ? Promise.reject(controller.signal.reason)
+          : channel.next(),
       return: async () => {
+        closedByReader = true;
         if (!controller.signal.aborted)
           controller.abort(new DOMException("The stream was closed by its reader.", "AbortError"));
         channel.close();
