@@ -94,7 +94,9 @@ class WaitQueue {
       if (!waiter.done) return waiter;
       this.#head++;
     }
-    this.#compact();
+    // Empty: start over in place (no allocation on the hot path).
+    this.#items.length = 0;
+    this.#head = 0;
     return undefined;
   }
 
