@@ -1,0 +1,111 @@
+import type { Scenario } from "../scenarios/scenarios.js";
+import type { ChildReport } from "./contestant-child.js";
+import type { EmulatorStats } from "./emulator-cli-process.js";
+import { idealRecords, initialBurstRecords, meanCharge } from "./ideal-rate.js";
+import { accountRecords, type RecordAccount } from "./record-accounting.js";
+
+/** Every figure of one scenario × contestant. */
+export interface Row {
+  readonly scenario: string;
+  readonly contestant: string;
+  readonly records: number;
+  readonly wallSeconds: number;
+  readonly cutAtDeadline: boolean;
+  readonly ok: number;
+  readonly failed: number;
+  readonly lost: number;
+  readonly unfinished: number;
+  readonly duplicated: number;
+  readonly unknown: number;
+  /** Ok replies cut off at max_tokens (a result that differs from the full reply). */
+  readonly truncated: number;
+  readonly recordsPerMinute: number;
+  readonly outputTokensPerMinute: number;
+  /** Mean charge of the ok records: input + output × burndown. */
+  readonly meanCharge: number;
+  /** Records the quota allows over the wall time, at the ideal rate. */
+  readonly idealRecords: number;
+  readonly ofIdeal: number;
+  /** Against the ideal plus the initial full bucket (a stricter yardstick for short runs). */
+  readonly ofIdealWithBurst: number;
+  readonly emulatorRequests: number;
+  readonly emulatorOk: number;
+  readonly throttled: number;
+  readonly throttledShare: number;
+  readonly faults: number;
+  readonly clientAborted: number;
+  readonly byOutcome: Readonly<Record<string, number>>;
+  readonly cpuMs: number;
+  readonly cpuMsPerRecord: number;
+  readonly peakRssMiB: number;
+  readonly failureReasons: RecordAccount["failureReasons"];
+  readonly error?: string;
+}
+
+function sumWhere(counts: Readonly<Record<string, number>>, test: (key: string) => boolean) {
+  let sum = 0;
+  for (const [key, count] of Object.entries(counts)) if (test(key)) sum += count;
+  return sum;
+}
+
+/** The figures of one run, from the contestant's report and the emulator's statistics. */
+export function measureRow(
+  scenario: Scenario,
+  contestant: string,
+  ids: readonly string[],
+  report: ChildReport,
+  stats: EmulatorStats,
+): Row {
+  const account = accountRecords(ids, report.results, report.cutAtDeadline);
+  const wallSeconds = report.wallMs / 1000;
+  const minutes = wallSeconds / 60;
+  let outputTokens = 0;
+  let truncated = 0;
+  for (const result of account.okResults) {
+    outputTokens += result.outputTokens ?? 0;
+    if (result.stopReason === "max_tokens" || result.stopReason === "length") truncated++;
+  }
+  const measured = meanCharge(
+    account.okResults.map((result) => ({
+      inputTokens: result.inputTokens ?? 0,
+      outputTokens: result.outputTokens ?? 0,
+    })),
+    scenario.outputBurndown,
+  );
+  const charge = measured > 0 ? measured : scenario.estimatedCharge;
+  const ideal = idealRecords(scenario.quota, charge, wallSeconds);
+  const burst = initialBurstRecords(scenario.quota, charge);
+  const throttled = sumWhere(stats.byOutcome, (key) => key.startsWith("throttled:"));
+  return {
+    scenario: scenario.name,
+    contestant,
+    records: ids.length,
+    wallSeconds,
+    cutAtDeadline: report.cutAtDeadline,
+    ok: account.ok,
+    failed: account.failed,
+    lost: account.lost,
+    unfinished: account.unfinished,
+    duplicated: account.duplicated,
+    unknown: account.unknown,
+    truncated,
+    recordsPerMinute: account.ok / minutes,
+    outputTokensPerMinute: outputTokens / minutes,
+    meanCharge: charge,
+    idealRecords: ideal,
+    ofIdeal: account.ok / ideal,
+    ofIdealWithBurst: account.ok / (ideal + burst),
+    emulatorRequests: stats.requests,
+    emulatorOk: stats.byOutcome.ok ?? 0,
+    throttled,
+    throttledShare: stats.requests > 0 ? throttled / stats.requests : 0,
+    faults: sumWhere(stats.byOutcome, (key) => key.startsWith("fault:")),
+    clientAborted: stats.byOutcome["client-aborted"] ?? 0,
+    byOutcome: stats.byOutcome,
+    cpuMs: report.cpuMs,
+    cpuMsPerRecord: report.cpuMs / Math.max(1, account.ok + account.failed),
+    peakRssMiB: report.peakRssMiB,
+    failureReasons: account.failureReasons,
+    ...(report.error === undefined ? {} : { error: report.error }),
+  };
+}
