@@ -34,22 +34,6 @@ async function collect(stream: AsyncIterable<ConverseStreamOutput>): Promise<any
   return events;
 }
 
-/**
- * Splits a body into its event-stream messages by the total length each prelude announces, and
- * decodes each (`decodeEvents` decodes one message per call).
- */
-function decodeFrames(body: ArrayBuffer) {
-  const bytes = new Uint8Array(body);
-  const view = new DataView(body);
-  const frames: ReturnType<typeof decodeEvents> = [];
-  for (let at = 0; at < bytes.length; ) {
-    const length = view.getUint32(at);
-    frames.push(...decodeEvents(bytes.subarray(at, at + length)));
-    at += length;
-  }
-  return frames;
-}
-
 const kinds = (events: any[]) => events.map((event) => Object.keys(event)[0]);
 const streamedText = (events: any[], index = 0) =>
   events
@@ -223,7 +207,7 @@ describe("ConverseStream through the real AWS SDK", () => {
     );
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/vnd.amazon.eventstream");
-    const frames = decodeFrames(await response.arrayBuffer());
+    const frames = decodeEvents(new Uint8Array(await response.arrayBuffer()));
     expect(frames.every((frame) => frame.headers[":message-type"] === "event")).toBe(true);
     expect(frames.every((frame) => frame.headers[":content-type"] === "application/json")).toBe(
       true,
@@ -245,7 +229,7 @@ describe("ConverseStream through the real AWS SDK", () => {
         body: JSON.stringify(request),
       },
     );
-    const last = decodeFrames(await failing.arrayBuffer()).at(-1)!;
+    const last = decodeEvents(new Uint8Array(await failing.arrayBuffer())).at(-1)!;
     expect(last.headers[":message-type"]).toBe("exception");
     expect(last.headers[":exception-type"]).toBe("throttlingException");
     expect(JSON.parse(last.body)).toEqual({
