@@ -59,6 +59,7 @@ export class LearnedRate {
   readonly #clock: Clock;
   readonly #decrease: number;
   readonly #recoveryMs: number;
+  #cycleMs: number;
   readonly #minimumWindowCalls: number;
   #estimate: number;
   #slowStart: boolean;
@@ -97,6 +98,7 @@ export class LearnedRate {
     }
     this.#decrease = options.decrease;
     this.#recoveryMs = options.recoveryMs;
+    this.#cycleMs = options.recoveryMs;
     this.#minimumWindowCalls = options.minimumWindowCalls;
     this.#edgeAt = options.clock.now();
     this.bucket = new TokenBucket({ capacity: this.#estimate, clock: options.clock });
@@ -160,7 +162,7 @@ export class LearnedRate {
       this.#setEstimate(this.#estimate + step);
       return;
     }
-    const since = (this.#clock.now() - this.#cutAt - this.#recoveryMs) / this.#recoveryMs;
+    const since = (this.#clock.now() - this.#cutAt - this.#cycleMs) / this.#cycleMs;
     // Never flatter than a regular cut's curve, so probing beyond the limit always resumes.
     const depth = Math.max(this.#cutDepth, 1 - this.#decrease);
     const target = this.#limit * (1 + depth * since * since * since);
@@ -207,6 +209,8 @@ export class LearnedRate {
     this.#edgeAt = now;
     this.#edgeCompleted = this.#completed;
     this.#edgeCompletions = this.#completions;
+    // Feedback arrives a round trip late: a slow model needs a slower climb.
+    this.#cycleMs = Math.max(this.#recoveryMs, 3 * roundTripMs);
     this.#cut(limit, this.#decrease, now, nextSequence);
     this.#slowStart = false;
     return "cut";
