@@ -437,6 +437,20 @@ describe("Scheduler", () => {
     );
   });
 
+  it("gives the permit back even when reading the usage throws", async () => {
+    const clock = new ManualClock();
+    const runner = scheduler(clock);
+    const running = runner.run(
+      call(failing(), {
+        usage: () => {
+          throw new Error("no usage in this reply");
+        },
+      }),
+    );
+    await expect(settle(clock, running)).rejects.toThrow("no usage in this reply");
+    expect(runner.stats().lanes[0]!.inFlight).toBe(0);
+  });
+
   it("off() removes a listener", async () => {
     const clock = new ManualClock();
     const runner = scheduler(clock);

@@ -337,8 +337,13 @@ export class Scheduler {
       }
       this.#inFlight--;
       const latencyMs = this.#clock.now() - startedAt;
-      const usage = call.usage(result);
-      limiter.record({ permit, kind: "success", latencyMs, usage });
+      let usage: { inputTokens: number; outputTokens: number } | undefined;
+      try {
+        usage = call.usage(result);
+      } finally {
+        // Even if reading the usage throws, the permit goes back (as fully used).
+        limiter.record({ permit, kind: "success", latencyMs, usage });
+      }
       this.#budget.recordSuccess();
       const cutOff = call.stoppedAtMaxTokens?.(result) === true;
       if (auto && cutOff && maxTokens < full) {
