@@ -30,7 +30,10 @@ export interface AdaptiveOptions {
   readonly modelNotReadyDecrease?: number;
   /** On a 503 "Too many connections" concurrency drops to this fraction of the calls in flight. @default 0.7 */
   readonly concurrencyDecrease?: number;
-  /** Time for the rate to climb back to the limit measured at the last throttle, in ms. @default 30000 */
+  /**
+   * Time for the rate to climb back to the limit measured at the last throttle, in ms (at least
+   * three round trips, since feedback arrives a round trip late). @default 30000
+   */
   readonly recoveryMs?: number;
   /** Calls finished between two throttles before the rate measured between them is trusted. @default 8 */
   readonly minimumWindowCalls?: number;
