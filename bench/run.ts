@@ -5,13 +5,14 @@
 //
 //   npm run bench -- [--scenario rpm,tpm-max-tokens,faulty,quota-drop]
 //                    [--contestant quarry,seed-loop,aws-sdk-adaptive,langchain-batch,vercel-ai-sdk]
-//                    [--scale 1] [--deadline-factor 2]
+//                    [--scale 1] [--deadline-factor 2] [--full-bucket]
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CONTESTANT_NAMES } from "./contestants/index.js";
 import { bestPeer, checkGoals, QUARRY } from "./harness/check-goals.js";
-import { startEmulatorCli } from "./harness/emulator-cli-process.js";
+import { drainQuota } from "./harness/drain-quota.js";
+import { type EmulatorStats, startEmulatorCli } from "./harness/emulator-cli-process.js";
 import { fixed, formatTable, percent } from "./harness/format-table.js";
 import { measureRow, type Row } from "./harness/measure-row.js";
 import { runContestant } from "./harness/run-contestant.js";
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     contestant: { type: "string", default: CONTESTANT_NAMES.join(",") },
     scale: { type: "string", default: "1" },
     "deadline-factor": { type: "string", default: "2" },
+    "full-bucket": { type: "boolean", default: false },
   },
 });
 
@@ -48,11 +50,13 @@ const scenarios = makeScenarios(scale).filter((scenario) =>
   chosenScenarios.includes(scenario.name),
 );
 
+const drain = !values["full-bucket"];
 const startedAt = new Date();
 const rows: Row[] = [];
 const raw: unknown[] = [];
 console.log(
   `Quarry benchmark — scale ${scale}, deadline ${deadlineFactor}× the ideal duration + 10 s, ` +
+    `${drain ? "buckets drained before each contestant" : "contestants start on full buckets"}, ` +
     `node ${process.version}, ${startedAt.toISOString()}`,
 );
 
@@ -71,6 +75,9 @@ for (const scenario of scenarios) {
   const scenarioRows: Row[] = [];
   try {
     for (const name of chosenContestants) {
+      let resetAt = 0;
+      let goAt = 0;
+      let baseline: EmulatorStats | undefined;
       const report = await runContestant(
         {
           type: "start",
@@ -85,17 +92,39 @@ for (const scenario of scenarios) {
             deadlineMs,
           },
         },
-        () => emulator.reset(),
+        async () => {
+          await emulator.reset();
+          resetAt = performance.now();
+          if (drain) {
+            await drainQuota(
+              emulator.url,
+              scenario.modelId,
+              scenario.quota,
+              scenario.outputBurndown,
+              scenario.estimatedCharge,
+            );
+            baseline = await emulator.stats();
+          }
+          goAt = performance.now();
+        },
       );
       const stats = await emulator.stats();
-      const row = measureRow(scenario, name, ids, report, stats);
+      const row = measureRow(
+        scenario,
+        name,
+        ids,
+        report,
+        { stats, baseline },
+        (goAt - resetAt) / 1000,
+        drain,
+      );
       if (row.emulatorRequests === 0 && !row.error)
         throw new Error(
           `${name} sent the emulator no request: it is not talking to ${emulator.url}`,
         );
       rows.push(row);
       scenarioRows.push(row);
-      raw.push({ row, emulatorStats: stats, results: report.results });
+      raw.push({ row, emulatorStats: stats, drainBaseline: baseline, results: report.results });
       console.log(
         `   ${name.padEnd(17)} ${fixed(row.wallSeconds, 1).padStart(6)} s  ok ${row.ok}/${row.records}` +
           `  ${percent(row.ofIdeal)} of ideal  throttled ${percent(row.throttledShare)}` +
@@ -147,7 +176,7 @@ function scenarioTable(scenarioRows: readonly Row[]): string {
       fixed(row.recordsPerMinute, 1),
       fixed(row.outputTokensPerMinute),
       percent(row.ofIdeal),
-      percent(row.ofIdealWithBurst),
+      row.ofIdealWithBurst === undefined ? "—" : percent(row.ofIdealWithBurst),
       String(row.emulatorRequests),
       String(row.throttled),
       percent(row.throttledShare),
@@ -208,6 +237,7 @@ await writeFile(
       node: process.version,
       scale,
       deadlineFactor,
+      drained: drain,
       scenarios: scenarios.map((scenario) => ({ ...scenario, emulator: emulatorConfig(scenario) })),
       rows,
       goals: verdicts,

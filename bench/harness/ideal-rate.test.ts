@@ -56,6 +56,8 @@ describe("ideal rate", () => {
     expect(idealRecords(quota, 200, 60)).toBeCloseTo(200 + 100 + 200, 9);
     expect(idealRecords(quota, 200, 30)).toBeCloseTo(200 + 50, 9);
     expect(idealRecords(quota, 200, 0)).toBe(0);
+    // A run that starts 5 s into the schedule sees the drop 5 s earlier.
+    expect(idealRecords(quota, 200, 60, 5)).toBeCloseTo(150 + 100 + 250, 9);
     expect(idealSeconds(quota, 200, 500)).toBeCloseTo(60, 9);
     expect(idealSeconds(quota, 200, 250)).toBeCloseTo(30, 9);
     expect(idealSeconds(quota, 200, 600)).toBeCloseTo(70, 9);

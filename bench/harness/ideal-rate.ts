@@ -62,15 +62,22 @@ export function meanCharge(records: readonly RecordUsage[], outputBurndown: numb
 }
 
 /**
- * Records the quota allows in the first `durationSeconds`: the ideal rate integrated over the
- * schedule, exactly (the rate is constant between steps).
+ * Records the quota allows in `durationSeconds` from `fromSeconds` after the schedule's start:
+ * the ideal rate integrated over the schedule, exactly (the rate is constant between steps).
  */
-export function idealRecords(quota: QuotaShape, charge: number, durationSeconds: number): number {
+export function idealRecords(
+  quota: QuotaShape,
+  charge: number,
+  durationSeconds: number,
+  fromSeconds = 0,
+): number {
   if (!(durationSeconds >= 0))
     throw new RangeError(`durationSeconds must be ≥ 0; got ${durationSeconds}`);
-  const edges = [0, durationSeconds];
+  if (!(fromSeconds >= 0)) throw new RangeError(`fromSeconds must be ≥ 0; got ${fromSeconds}`);
+  const end = fromSeconds + durationSeconds;
+  const edges = [fromSeconds, end];
   for (const step of quota.schedule ?? [])
-    if (step.atSeconds > 0 && step.atSeconds < durationSeconds) edges.push(step.atSeconds);
+    if (step.atSeconds > fromSeconds && step.atSeconds < end) edges.push(step.atSeconds);
   edges.sort((a, b) => a - b);
   let total = 0;
   for (let index = 0; index + 1 < edges.length; index++) {

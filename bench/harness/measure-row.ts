@@ -26,8 +26,13 @@ export interface Row {
   /** Records the quota allows over the wall time, at the ideal rate. */
   readonly idealRecords: number;
   readonly ofIdeal: number;
-  /** Against the ideal plus the initial full bucket (a stricter yardstick for short runs). */
-  readonly ofIdealWithBurst: number;
+  /**
+   * Against the ideal plus the initial full bucket (a stricter yardstick for short runs that
+   * start on a full bucket); undefined when the harness drained the buckets first.
+   */
+  readonly ofIdealWithBurst: number | undefined;
+  /** Seconds between the emulator's reset (the schedule's start) and the contestant's start. */
+  readonly startOffsetSeconds: number;
   readonly emulatorRequests: number;
   readonly emulatorOk: number;
   readonly throttled: number;
@@ -54,8 +59,11 @@ export function measureRow(
   contestant: string,
   ids: readonly string[],
   report: ChildReport,
-  stats: EmulatorStats,
+  measured: { readonly stats: EmulatorStats; readonly baseline: EmulatorStats | undefined },
+  startOffsetSeconds: number,
+  drained: boolean,
 ): Row {
+  const stats = subtractStats(measured.stats, measured.baseline);
   const account = accountRecords(ids, report.results, report.cutAtDeadline);
   const wallSeconds = report.wallMs / 1000;
   const minutes = wallSeconds / 60;
@@ -65,15 +73,15 @@ export function measureRow(
     outputTokens += result.outputTokens ?? 0;
     if (result.stopReason === "max_tokens" || result.stopReason === "length") truncated++;
   }
-  const measured = meanCharge(
+  const actual = meanCharge(
     account.okResults.map((result) => ({
       inputTokens: result.inputTokens ?? 0,
       outputTokens: result.outputTokens ?? 0,
     })),
     scenario.outputBurndown,
   );
-  const charge = measured > 0 ? measured : scenario.estimatedCharge;
-  const ideal = idealRecords(scenario.quota, charge, wallSeconds);
+  const charge = actual > 0 ? actual : scenario.estimatedCharge;
+  const ideal = idealRecords(scenario.quota, charge, wallSeconds, startOffsetSeconds);
   const burst = initialBurstRecords(scenario.quota, charge);
   const throttled = sumWhere(stats.byOutcome, (key) => key.startsWith("throttled:"));
   return {
@@ -94,7 +102,8 @@ export function measureRow(
     meanCharge: charge,
     idealRecords: ideal,
     ofIdeal: account.ok / ideal,
-    ofIdealWithBurst: account.ok / (ideal + burst),
+    ofIdealWithBurst: drained ? undefined : account.ok / (ideal + burst),
+    startOffsetSeconds,
     emulatorRequests: stats.requests,
     emulatorOk: stats.byOutcome.ok ?? 0,
     throttled,
@@ -107,5 +116,25 @@ export function measureRow(
     peakRssMiB: report.peakRssMiB,
     failureReasons: account.failureReasons,
     ...(report.error === undefined ? {} : { error: report.error }),
+  };
+}
+
+/** The statistics of the contestant's run alone: `after` less what the drain left in `before`. */
+export function subtractStats(
+  after: EmulatorStats,
+  before: EmulatorStats | undefined,
+): EmulatorStats {
+  if (!before) return after;
+  const byOutcome: Record<string, number> = {};
+  for (const [key, count] of Object.entries(after.byOutcome)) {
+    const left = count - (before.byOutcome[key] ?? 0);
+    if (left !== 0) byOutcome[key] = left;
+  }
+  return {
+    requests: after.requests - before.requests,
+    byOutcome,
+    inputTokens: after.inputTokens - before.inputTokens,
+    outputTokens: after.outputTokens - before.outputTokens,
+    inFlight: after.inFlight,
   };
 }
