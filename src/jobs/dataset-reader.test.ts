@@ -7,6 +7,7 @@ import {
   datasetFormatOf,
   type ReadDatasetOptions,
   readDataset,
+  recordsFromRows,
 } from "./dataset-reader.js";
 import type { InputError } from "./input-error.js";
 
@@ -197,5 +198,42 @@ describe("readDataset: JSON array", () => {
     expect(error.row).toBe(row);
     expect(error.line).toBe(line);
     expect(error.message).toContain(message);
+  });
+});
+
+describe("recordsFromRows", () => {
+  async function all(iterator: AsyncIterable<DatasetRecord>): Promise<DatasetRecord[]> {
+    const records: DatasetRecord[] = [];
+    for await (const record of iterator) records.push(record);
+    return records;
+  }
+
+  it("gives rows from code the same ids and checks as a file", async () => {
+    async function* rows() {
+      yield { code: "AL", name: "Alabama" };
+      yield { code: 7, name: "Seven" };
+      yield { code: "GA", name: "Georgia" };
+    }
+    expect(await all(recordsFromRows(rows(), { idColumn: "code", limit: 2 }))).toEqual([
+      { rowNumber: 1, id: "AL", fields: { code: "AL", name: "Alabama" } },
+      { rowNumber: 2, id: "7", fields: { code: 7, name: "Seven" } },
+    ]);
+    expect((await all(recordsFromRows([{ a: 1 }, { a: 2 }]))).map((record) => record.id)).toEqual([
+      "1",
+      "2",
+    ]);
+    await expect(
+      all(recordsFromRows([{ code: "A" }, { code: "A" }], { idColumn: "code" })),
+    ).rejects.toMatchObject({
+      code: "input.duplicate-id",
+      row: 2,
+    });
+  });
+
+  it("refuses a row that is not an object", async () => {
+    await expect(all(recordsFromRows([{ a: 1 }, "text"]))).rejects.toMatchObject({
+      code: "input.malformed-row",
+      row: 2,
+    });
   });
 });

@@ -80,43 +80,107 @@ export function datasetFormatOf(file: string, explicit?: DatasetFormat): Dataset
  * a malformed row, a missing or empty id, a repeated id.
  */
 export async function* readDataset(options: ReadDatasetOptions): AsyncGenerator<DatasetRecord> {
-  const { file, idColumn, signal } = options;
+  const { file, signal } = options;
   const format = datasetFormatOf(file, options.format);
-  const limit = options.limit ?? Number.POSITIVE_INFINITY;
-  if (!(limit >= 0))
-    throw new RangeError(`limit must be a whole number of rows, got ${String(options.limit)}`);
+  checkLimit(options.limit);
   await checkIsFile(file);
-  if (limit === 0) return;
-
+  if (options.limit === 0) return;
   const rows =
     format === "csv" || format === "tsv"
       ? readCsvRows(file, { delimiter: format === "tsv" ? "\t" : ",", signal })
       : format === "jsonl"
         ? readJsonlRows(file, { signal })
         : readJsonArrayRows(file, { signal });
+  yield* withIds(rows, options);
+}
+
+/** Options of `recordsFromRows`. */
+export interface RecordsFromRowsOptions {
+  /** The field holding each record's id. @default the row number */
+  readonly idColumn?: string;
+  /** Take only the first `limit` rows. @default every row */
+  readonly limit?: number;
+  /** Refuse a repeated id. @default true */
+  readonly checkDuplicates?: boolean;
+  /** What to call the rows' source in messages, when it is a file. @default none */
+  readonly file?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Turns rows given in code (the library's `runJob`: an array, a generator, a database cursor)
+ * into records, with the same ids and checks as a dataset file. A row that is not a plain object
+ * is an `input.malformed-row` error naming its 1-based row number.
+ */
+export async function* recordsFromRows(
+  rows: AsyncIterable<unknown> | Iterable<unknown>,
+  options: RecordsFromRowsOptions = {},
+): AsyncGenerator<DatasetRecord> {
+  checkLimit(options.limit);
+  if (options.limit === 0) return;
+  const { file, signal } = options;
+  async function* raw(): AsyncGenerator<RawRow> {
+    let rowNumber = 0;
+    for await (const fields of rows) {
+      signal?.throwIfAborted();
+      rowNumber++;
+      if (fields === null || typeof fields !== "object" || Array.isArray(fields))
+        throw new InputError(
+          "input.malformed-row",
+          `each row must be an object of fields, but this one is ${fields === null ? "null" : Array.isArray(fields) ? "an array" : `a ${typeof fields}`}`,
+          { file, row: rowNumber },
+        );
+      yield { rowNumber, fields: fields as Record<string, unknown> };
+    }
+  }
+  yield* withIds(raw(), options);
+}
+
+/** Gives rows their ids, checks them, and stops after `limit` rows. */
+async function* withIds(
+  rows: AsyncGenerator<RawRow>,
+  options: {
+    readonly file?: string;
+    readonly idColumn?: string;
+    readonly limit?: number;
+    readonly checkDuplicates?: boolean;
+  },
+): AsyncGenerator<DatasetRecord> {
+  const { file, idColumn } = options;
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const seen =
     idColumn !== undefined && (options.checkDuplicates ?? true)
       ? new IdIndex({ words: 1, expected: 4096 })
       : undefined;
-
-  for await (const row of rows) {
-    const id = idColumn === undefined ? String(row.rowNumber) : idOf(row, idColumn, file);
-    if (seen) {
-      const { slot, inserted } = seen.insert(id);
-      if (!inserted)
-        throw new InputError(
-          "input.duplicate-id",
-          `the id "${id}" was already used by row ${seen.get(slot, 0)}; ids must be unique`,
-          { file, row: row.rowNumber, line: row.line, field: idColumn, recordId: id },
-        );
-      seen.set(slot, 0, row.rowNumber);
+  try {
+    for await (const row of rows) {
+      const id = idColumn === undefined ? String(row.rowNumber) : idOf(row, idColumn, file);
+      if (seen) {
+        const { slot, inserted } = seen.insert(id);
+        if (!inserted)
+          throw new InputError(
+            "input.duplicate-id",
+            `the id "${id}" was already used by row ${seen.get(slot, 0)}; ids must be unique`,
+            { file, row: row.rowNumber, line: row.line, field: idColumn, recordId: id },
+          );
+        seen.set(slot, 0, row.rowNumber);
+      }
+      yield row.line === undefined
+        ? { rowNumber: row.rowNumber, id, fields: row.fields }
+        : { rowNumber: row.rowNumber, line: row.line, id, fields: row.fields };
+      if (row.rowNumber >= limit) return;
     }
-    yield { rowNumber: row.rowNumber, line: row.line, id, fields: row.fields };
-    if (row.rowNumber >= limit) return;
+  } finally {
+    await rows.return(undefined);
   }
 }
 
-function idOf(row: RawRow, idColumn: string, file: string): string {
+function checkLimit(limit: number | undefined): void {
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0))
+    throw new RangeError(`limit must be a whole number of rows ≥ 0, got ${String(limit)}`);
+}
+
+function idOf(row: RawRow, idColumn: string, file: string | undefined): string {
   const value = row.fields[idColumn];
   const location = { file, row: row.rowNumber, line: row.line, field: idColumn };
   if (value === undefined) {

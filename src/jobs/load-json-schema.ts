@@ -46,11 +46,8 @@ export async function loadJsonSchema(
       output: StructuredOutput.from(schema as JsonSchema),
     };
   } catch (error) {
-    throw new InputError("input.schema-invalid", (error as Error).message, {
-      file,
-      field,
-      cause: error,
-    });
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError("input.schema-invalid", error.detail, { file, field, cause: error.cause });
   }
 }
 

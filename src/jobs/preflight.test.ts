@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { recordsFromRows } from "./dataset-reader.js";
 import { rowHash } from "./fingerprint.js";
 import type { InputError, InputErrors } from "./input-error.js";
 import { type JobSpec, loadJobSpec } from "./job-spec.js";
@@ -259,6 +260,29 @@ describe("preflight", () => {
       expect(error).toMatchObject({ code: "input.row-changed", file: spec.input });
       expect(error.message).toContain("1 record whose row is no longer in the input");
     });
+  });
+});
+
+describe("preflight of rows given in code", () => {
+  it("checks records that come from an iterable", async () => {
+    const spec = await loadJobSpec(await jobFolder(STATES));
+    const assets = await loadJobAssets(spec);
+    const rows = [{ state_name: "Ohio" }, { state: "Iowa" }];
+    const error = (await preflight({
+      dataset: { records: recordsFromRows(rows) },
+      template: assets.template,
+    }).catch((caught) => caught)) as InputError;
+    expect(error).toMatchObject({
+      code: "input.missing-variable",
+      row: 2,
+      file: undefined,
+      field: "state_name",
+    });
+    const summary = await preflight({
+      dataset: { records: recordsFromRows(rows.slice(0, 1)) },
+      template: assets.template,
+    });
+    expect(summary).toMatchObject({ rows: 1, pending: 1 });
   });
 });
 

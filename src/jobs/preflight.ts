@@ -4,10 +4,19 @@ import type { JournalStore } from "./journal.js";
 import { type PreparedRecord, prepareRecord } from "./prepare-record.js";
 import type { PromptTemplate } from "./prompt-template.js";
 
+/** Records that are not read from a file (see `recordsFromRows`). */
+export interface RecordSource {
+  readonly records: AsyncIterable<DatasetRecord>;
+  /** What to call the source in messages. */
+  readonly file?: string;
+  /** The limit the records were taken with, if any (a limited pass cannot see removed rows). */
+  readonly limit?: number;
+}
+
 /** Options of `preflight`. */
 export interface PreflightOptions {
-  /** The dataset to read (its `limit` is the job's `rows`). */
-  readonly dataset: ReadDatasetOptions;
+  /** The dataset to read (its `limit` is the job's `rows`), or records already made. */
+  readonly dataset: ReadDatasetOptions | RecordSource;
   readonly template: PromptTemplate;
   readonly system?: PromptTemplate;
   /** @default [] */
@@ -76,7 +85,11 @@ export async function preflight(options: PreflightOptions): Promise<PreflightSum
   let readToEnd = false;
   let journaledRows = 0;
   try {
-    for await (const record of readDataset({ ...options.dataset, signal: options.signal })) {
+    const records =
+      "records" in options.dataset
+        ? options.dataset.records
+        : readDataset({ ...options.dataset, signal: options.signal });
+    for await (const record of records) {
       rows++;
       let prepared: PreparedRecord;
       try {

@@ -22,7 +22,7 @@ export interface PreparedRecord {
 /** What `prepareRecord` needs besides the record. */
 export interface PrepareRecordContext {
   /** The dataset file, for messages. */
-  readonly file: string;
+  readonly file?: string;
   readonly template: PromptTemplate;
   readonly system?: PromptTemplate;
   /** Input columns to copy into the output. @default [] */

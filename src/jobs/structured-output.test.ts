@@ -213,6 +213,9 @@ describe("StructuredOutput with a JSON Schema", () => {
 
   it("rejects a schema Ajv cannot compile", () => {
     expect(() => StructuredOutput.from({ type: "strnig" })).toThrow(/not a valid JSON Schema/);
+    expect(() => StructuredOutput.from([] as never)).toThrow(
+      expect.objectContaining({ code: "input.schema-invalid", field: "schema" }),
+    );
   });
 });
 

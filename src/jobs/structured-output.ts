@@ -4,6 +4,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import formatsModule from "ajv-formats";
 import { z } from "zod";
 import { type ExtractedJson, extractJson } from "./extract-json.js";
+import { InputError } from "./input-error.js";
 import { repairJson } from "./repair-json.js";
 
 /** A JSON Schema document (an object; `true`/`false` schemas are not useful for replies). */
@@ -82,8 +83,8 @@ export class StructuredOutput<T = unknown> {
   }
 
   /**
-   * Builds the contract for a zod schema or a JSON Schema object. An invalid JSON Schema throws
-   * a `TypeError` with Ajv's reason (`loadJsonSchema` turns that into an `input.*` error).
+   * Builds the contract for a zod schema or a JSON Schema object. Something that is neither, or a
+   * JSON Schema Ajv cannot compile, is an `input.schema-invalid` error with Ajv's reason.
    */
   static from<T = unknown>(schema: OutputSchema<T>): StructuredOutput<T> {
     if (isZodSchema(schema)) {
@@ -93,8 +94,10 @@ export class StructuredOutput<T = unknown> {
       );
     }
     if (schema === null || typeof schema !== "object" || Array.isArray(schema))
-      throw new TypeError(
-        `a schema must be a zod schema or a JSON Schema object, got ${Array.isArray(schema) ? "an array" : typeof schema}`,
+      throw new InputError(
+        "input.schema-invalid",
+        `a schema must be a zod schema or a JSON Schema object, got ${schema === null ? "null" : Array.isArray(schema) ? "an array" : typeof schema}`,
+        { field: "schema" },
       );
     const validate = compileJsonSchema(schema as JsonSchema);
     return new StructuredOutput<T>(schema as JsonSchema, (value) =>
@@ -202,7 +205,11 @@ function compileJsonSchema(schema: JsonSchema): ValidateFunction {
   try {
     return ajv.compile(schema);
   } catch (error) {
-    throw new TypeError(`the schema is not a valid JSON Schema: ${(error as Error).message}`);
+    throw new InputError(
+      "input.schema-invalid",
+      `the schema is not a valid JSON Schema: ${(error as Error).message}`,
+      { field: "schema", cause: error },
+    );
   }
 }
 
