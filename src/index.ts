@@ -46,10 +46,15 @@ export type {
   BedrockFailureReason,
 } from "./errors/bedrock-call-error.js";
 export { BedrockCallError } from "./errors/bedrock-call-error.js";
+export type { ClassifiedError, ErrorKind } from "./errors/classify-error.js";
+export { classifyError } from "./errors/classify-error.js";
 export type { DescribedModel, DescribeErrorContext } from "./errors/describe-error.js";
 export { describeError } from "./errors/describe-error.js";
 export type { QuarryErrorOptions } from "./errors/quarry-error.js";
 export { QuarryError } from "./errors/quarry-error.js";
+export type { AttemptFailure, RetryStopReason } from "./errors/retry-error.js";
+export { RetryError } from "./errors/retry-error.js";
+export { StreamTruncatedError } from "./errors/stream-truncated-error.js";
 // Models: the per-family codecs, model ids, prices.
 export type { Geography, ModelCapabilities, ModelEntry } from "./models/model-catalog.js";
 export { MODEL_CATALOG } from "./models/model-catalog.js";
@@ -92,3 +97,32 @@ export {
   resolveModel,
   textCodecOf,
 } from "./models/resolve-model.js";
+export type {
+  AdaptiveOptions,
+  KnownLimits,
+  LimiterSnapshot,
+} from "./resilience/adaptive-limiter.js";
+export { AdaptiveLimiter } from "./resilience/adaptive-limiter.js";
+export type { RateLimiter } from "./resilience/rate-limiter.js";
+// The scheduler: pacing, retries and quota discovery.
+export type {
+  AttemptContext,
+  MaxAttempts,
+  RetryOptions,
+  ScheduledCall,
+  SchedulerOptions,
+  SchedulerStats,
+} from "./resilience/scheduler.js";
+export { Scheduler } from "./resilience/scheduler.js";
+export type {
+  CompletedEvent,
+  FailedEvent,
+  IdleEvent,
+  RetryingEvent,
+  SchedulerEventName,
+  SchedulerEvents,
+  SchedulerListener,
+  SentEvent,
+  ThrottledEvent,
+} from "./resilience/scheduler-events.js";
+export { TokenBucket } from "./resilience/token-bucket.js";
