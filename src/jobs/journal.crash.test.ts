@@ -24,8 +24,8 @@ let sinceFlush = 0;
 for (let row = 1; row <= Number(total); row++) {
   const id = "record-" + row;
   if (done.has(id)) continue;
-  journal.append({ id, rowNumber: row, state: "completed", rowHash: rowHash(id, { row }), attemptsMade: 1, finishedOn: Date.now(), result: { row, padding: "x".repeat(200 + Math.floor(random() * 3000)) } });
-  if (++sinceFlush >= 1 + Math.floor(random() * 400)) {
+  journal.append({ id, rowNumber: row, state: "completed", rowHash: rowHash(id, { row }), attemptsMade: 1, finishedOn: Date.now(), result: { row, padding: "x".repeat(200 + Math.floor(random() * 2000)) } });
+  if (++sinceFlush >= 1 + Math.floor(random() * 40)) {
     sinceFlush = 0;
     await journal.flush();
     process.stdout.write("flushed\\n");
@@ -37,7 +37,9 @@ await journal.close();
 process.stdout.write("finished\\n");
 `;
 
-const TOTAL = 1500;
+// Large enough that no killed run can finish the job: a run is killed within 6 batches of at
+// most 40 records plus 8 ms, so four runs cannot get through it.
+const TOTAL = 5000;
 
 let folder: string;
 beforeAll(async () => {
@@ -119,7 +121,7 @@ describe("journal and JSONL output under kill -9", () => {
     let torn = 0;
     let finished = false;
     for (let run = 0; run < 4 && !finished; run++) {
-      const outcome = await runChild(output, run + 1, 1 + Math.floor(random() * 10), random() * 8);
+      const outcome = await runChild(output, run + 1, 1 + Math.floor(random() * 6), random() * 8);
       if (outcome === "finished") {
         finished = true;
         break;
