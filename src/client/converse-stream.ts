@@ -37,7 +37,7 @@ export function converseStream(
             settings,
             maxTokens,
           ) as ConverseStreamRequest;
-          const output = await context.client.send(new ConverseStreamCommand(input), {
+          const output = await context.streamClient.send(new ConverseStreamCommand(input), {
             abortSignal: signal,
           });
           return output.stream ?? emptyStream();

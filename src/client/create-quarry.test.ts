@@ -18,6 +18,23 @@ describe("createQuarry configuration against the emulator", () => {
     emulator.reset();
   });
 
+  it("by default sends unary calls over HTTP/2 and streams over keep-alive HTTP/1.1", async () => {
+    const quarry = testQuarry(emulator, { model: HAIKU });
+    expect(quarry.client.config.requestHandler.metadata?.handlerProtocol).toBe("h2");
+    expect(quarry.streamClient.config.requestHandler.metadata?.handlerProtocol).toBe("http/1.1");
+    const [invoked, streamed] = await Promise.all([
+      quarry.invoke({ prompt: "Lake", maxTokens: 200 }),
+      quarry.stream({ prompt: "Lake", maxTokens: 200 }).result(),
+    ]);
+    expect(!invoked.blocked && invoked.text.length).toBeGreaterThan(0);
+    expect(!streamed.blocked && streamed.text.length).toBeGreaterThan(0);
+    quarry.destroy();
+    const proxied = testQuarry(emulator, { proxy: { httpProxy: "http://127.0.0.1:9" } });
+    expect(proxied.streamClient).toBe(proxied.client);
+    expect(proxied.client.config.requestHandler.metadata?.handlerProtocol).toBe("http/1.1");
+    proxied.destroy();
+  });
+
   it("speaks multiplexed HTTP/2 when asked", async () => {
     const quarry = testQuarry(emulator, { model: HAIKU, http: { protocol: "http2" } });
     const replies = await Promise.all(

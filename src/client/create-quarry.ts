@@ -14,7 +14,7 @@ import {
 import { type ConverseCallRequest, type ConverseOutcome, converseOnce } from "./converse.js";
 import { converseStream } from "./converse-stream.js";
 import { type CountTokensResult, countTokens } from "./count-tokens.js";
-import { createRequestHandler } from "./create-request-handler.js";
+import { createRequestHandlers, type RequestHandlers } from "./create-request-handler.js";
 import { describeFailure } from "./describe-failure.js";
 import { type EmbedRequest, type EmbedResult, embed } from "./embed.js";
 import {
@@ -51,8 +51,13 @@ import type { ToolSet } from "./tool-set.js";
  * if (!reply.blocked) console.log(reply.text);
  */
 export class Quarry {
-  /** The AWS SDK client every call is sent with (exposed for middleware and tests). */
+  /** The AWS SDK client unary calls are sent with (exposed for middleware and tests). */
   readonly client: BedrockRuntimeClient;
+  /**
+   * The client event streams are sent with: the same as `client` unless `http.protocol` is
+   * `auto` without a proxy, where streams ride keep-alive HTTP/1.1 and unary calls HTTP/2.
+   */
+  readonly streamClient: BedrockRuntimeClient;
   /** The scheduler: pass it to another `Quarry` to share lanes, limits and the retry budget. */
   readonly scheduler: Scheduler;
   readonly #context: QuarryContext;
@@ -60,13 +65,26 @@ export class Quarry {
   constructor(options: QuarryOptions = {}) {
     const resolved = resolveQuarryOptions(options);
     const clock: Clock = options.clock ?? systemClock;
-    this.client = createClient(resolved, options);
+    const handlers = createRequestHandlers({
+      protocol: resolved.protocol,
+      maxSockets: resolved.maxSockets,
+      connectTimeoutMs: resolved.connectTimeoutMs,
+      firstByteTimeoutMs: resolved.firstByteTimeoutMs,
+      target: resolved.endpoint ?? regionEndpoint(resolved.region),
+      proxy: resolved.proxy,
+    });
+    this.client = createClient(resolved, options, handlers.unary);
+    this.streamClient =
+      handlers.streams === handlers.unary
+        ? this.client
+        : createClient(resolved, options, handlers.streams);
     installResponseHeaders(this.client);
+    if (this.streamClient !== this.client) installResponseHeaders(this.streamClient);
     this.scheduler =
       options.scheduler instanceof Scheduler
         ? options.scheduler
         : createScheduler((options.scheduler ?? {}) as SchedulerOptions, resolved, clock);
-    this.#context = createContext(this.client, this.scheduler, resolved, clock);
+    this.#context = createContext(this.client, this.streamClient, this.scheduler, resolved, clock);
   }
 
   /** InvokeModel with the model family's own body; a guardrail's block comes back as `blocked`. */
@@ -121,9 +139,10 @@ export class Quarry {
     return countTokens(this.#context, request);
   }
 
-  /** Closes the connection pool. */
+  /** Closes the connection pools. */
   destroy(): void {
     this.client.destroy();
+    if (this.streamClient !== this.client) this.streamClient.destroy();
   }
 }
 
@@ -148,25 +167,12 @@ export function createQuarry(options: QuarryOptions = {}): Quarry {
 function createClient(
   resolved: ResolvedQuarryOptions,
   options: QuarryOptions,
+  requestHandler: RequestHandlers["unary"],
 ): BedrockRuntimeClient {
-  const target =
-    resolved.endpoint ??
-    new URL(
-      resolved.region
-        ? `https://bedrock-runtime.${resolved.region}.amazonaws.com`
-        : "https://bedrock-runtime.amazonaws.com",
-    );
   const config: BedrockRuntimeClientConfig = {
     // The scheduler is the only retry loop (bedrock-facts §5).
     maxAttempts: 1,
-    requestHandler: createRequestHandler({
-      protocol: resolved.protocol,
-      maxSockets: resolved.maxSockets,
-      connectTimeoutMs: resolved.connectTimeoutMs,
-      firstByteTimeoutMs: resolved.firstByteTimeoutMs,
-      target,
-      proxy: resolved.proxy,
-    }),
+    requestHandler,
   };
   if (resolved.region) config.region = resolved.region;
   if (resolved.profile) config.profile = resolved.profile;
@@ -181,8 +187,18 @@ function createClient(
   return new BedrockRuntimeClient(config);
 }
 
+// Where calls go without an endpoint; only its scheme and host matter here (for NO_PROXY).
+function regionEndpoint(region: string | undefined): URL {
+  return new URL(
+    region
+      ? `https://bedrock-runtime.${region}.amazonaws.com`
+      : "https://bedrock-runtime.amazonaws.com",
+  );
+}
+
 function createContext(
   client: BedrockRuntimeClient,
+  streamClient: BedrockRuntimeClient,
   scheduler: Scheduler,
   options: ResolvedQuarryOptions,
   clock: Clock,
@@ -191,6 +207,7 @@ function createContext(
   const models = new Map<string, Promise<ModelInfo>>();
   const context: QuarryContext = {
     client,
+    streamClient,
     options,
     clock,
     region() {

@@ -8,7 +8,10 @@ import type { ResolvedQuarryOptions } from "./quarry-options.js";
 
 /** What every operation of one `Quarry` shares. */
 export interface QuarryContext {
+  /** The SDK client for unary calls. */
   readonly client: BedrockRuntimeClient;
+  /** The SDK client for event streams (possibly the same one). */
+  readonly streamClient: BedrockRuntimeClient;
   readonly options: ResolvedQuarryOptions;
   readonly clock: Clock;
   /** The Region calls go to (for lanes), resolved once from the SDK's config. */

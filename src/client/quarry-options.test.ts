@@ -8,7 +8,7 @@ describe("resolveQuarryOptions", () => {
       { HTTPS_PROXY: "http://proxy:3128", NO_PROXY: "localhost" },
     );
     expect(resolved.maxSockets).toBe(100);
-    expect(resolved.protocol).toBe("http1");
+    expect(resolved.protocol).toBe("auto");
     expect(resolved.connectTimeoutMs).toBe(10_000);
     expect(resolved.firstByteTimeoutMs).toBe(600_000);
     expect(resolved.idleTimeoutMs).toBe(60_000);
@@ -20,7 +20,10 @@ describe("resolveQuarryOptions", () => {
     [{ region: "US East" }, /Option region must be a Region code such as us-east-1; got "US East"/],
     [{ endpoint: "localhost:4566" }, /Option endpoint must be an http:\/\/ or https:\/\/ URL/],
     [{ concurrency: 0 }, /Option concurrency must be a positive integer; got 0/],
-    [{ http: { protocol: "h3" } }, /Option http.protocol must be "http1" or "http2"; got "h3"/],
+    [
+      { http: { protocol: "h3" } },
+      /Option http.protocol must be "auto", "http1" or "http2"; got "h3"/,
+    ],
     [{ timeouts: { idleMs: -1 } }, /Option timeouts.idleMs must be a number of milliseconds/],
     [
       { concurrency: 10, http: { maxSockets: 5 } },

@@ -28,9 +28,9 @@ export interface TimeoutOptions {
 /** The HTTP stack. */
 export interface HttpOptions {
   /**
-   * `http1`: keep-alive HTTP/1.1 sockets (works through proxies); `http2`: one multiplexed
-   * HTTP/2 session per endpoint.
-   * @default "http1"
+   * `auto`: unary calls over multiplexed HTTP/2 sessions, event streams over keep-alive HTTP/1.1
+   * sockets, everything over HTTP/1.1 when a proxy applies. `http1` or `http2`: one stack for all.
+   * @default "auto"
    */
   readonly protocol?: HttpProtocol;
   /**
@@ -75,7 +75,7 @@ export interface QuarryOptions {
    * @default `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` from the environment
    */
   readonly proxy?: ProxySettings | false;
-  /** @default keep-alive HTTP/1.1 sized for `concurrency` */
+  /** @default `auto`, sized for `concurrency` */
   readonly http?: HttpOptions;
   /**
    * The most calls in flight at once on one lane (the scheduler's `adaptive.maxConcurrency`,
@@ -131,9 +131,9 @@ export function resolveQuarryOptions(
     invalid("region", "a Region code such as us-east-1", region);
   const endpoint = parseEndpoint(options.endpoint);
   const concurrency = positiveInteger("concurrency", options.concurrency, DEFAULT_CONCURRENCY);
-  const protocol = options.http?.protocol ?? "http1";
-  if (protocol !== "http1" && protocol !== "http2")
-    invalid("http.protocol", '"http1" or "http2"', protocol);
+  const protocol = options.http?.protocol ?? "auto";
+  if (protocol !== "auto" && protocol !== "http1" && protocol !== "http2")
+    invalid("http.protocol", '"auto", "http1" or "http2"', protocol);
   const maxSockets = positiveInteger("http.maxSockets", options.http?.maxSockets, concurrency);
   if (maxSockets < concurrency) {
     throw new QuarryError(

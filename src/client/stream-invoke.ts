@@ -37,7 +37,7 @@ export function streamInvoke(
         maxTokens: textRequest.maxTokens ?? "auto",
         fullMaxTokens,
         open: async (maxTokens, signal) => {
-          const output = await context.client.send(
+          const output = await context.streamClient.send(
             new InvokeModelWithResponseStreamCommand({
               modelId: model.modelId,
               body: bodyFor(maxTokens),
