@@ -7,7 +7,8 @@
 // in one run, at the same concurrency. The emulator runs in a child process, a fresh one per
 // scenario, so the client's core is its own; the client's memory is sampled while it runs.
 //
-//   npx tsx bench/client-overhead.ts [--duration 5] [--warmup 1] [--concurrency 64] [--json]
+//   npx tsx bench/client-overhead.ts [--duration 5] [--warmup 1] [--concurrency 64] [--rounds 3]
+//                                    [--json]
 import { parseArgs } from "node:util";
 import { BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import { createQuarry } from "../src/client/create-quarry.js";
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     duration: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },
     concurrency: { type: "string", default: "64" },
+    rounds: { type: "string", default: "3" },
     json: { type: "boolean", default: false },
   },
 });
@@ -39,6 +41,7 @@ const number = (name: string, text: string) => {
 const durationMs = number("duration", values.duration) * 1000;
 const warmupMs = number("warmup", values.warmup) * 1000;
 const concurrency = Math.round(number("concurrency", values.concurrency));
+const rounds = Math.round(number("rounds", values.rounds));
 
 // Zero latency, no quota, short replies: what is left is client and transport cost.
 const EMULATOR_CONFIG = {
@@ -153,8 +156,7 @@ interface Row extends LoadResult {
   readonly heapUsedMiB: number;
 }
 
-const rows: Row[] = [];
-for (const scenario of scenarios) {
+async function measure(scenario: Scenario): Promise<Row> {
   const emulator = await startEmulatorProcess({ config: EMULATOR_CONFIG });
   const target = scenario.setup(emulator.url);
   globalThis.gc?.();
@@ -172,20 +174,35 @@ for (const scenario of scenarios) {
     const cpu = process.cpuUsage(cpuBefore);
     // The warm-up's requests are not in `result.requests`; scale CPU to the measured part.
     const measuredShare = durationMs / (durationMs + warmupMs);
-    rows.push({
+    return {
       scenario: scenario.name,
       ...result,
       cpuMsPerRequest:
         (((cpu.user + cpu.system) / 1000) * measuredShare) / Math.max(1, result.requests),
       peakRssMiB: peakRss / 2 ** 20,
       heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
-    });
+    };
   } finally {
     clearInterval(sampler);
     target.close();
     await emulator.stop();
   }
 }
+
+// Rounds interleave the scenarios so that a change in the machine's load (it is shared) or the
+// JIT's warmth falls on all of them alike; each scenario reports its median round.
+const runs = new Map<string, Row[]>();
+for (let round = 0; round < rounds; round++)
+  for (const scenario of scenarios) {
+    const row = await measure(scenario);
+    runs.set(scenario.name, [...(runs.get(scenario.name) ?? []), row]);
+  }
+const rows: Row[] = scenarios.map((scenario) => {
+  const sorted = [...runs.get(scenario.name)!].sort(
+    (a, b) => a.requestsPerSecond - b.requestsPerSecond,
+  );
+  return sorted[Math.floor(sorted.length / 2)]!;
+});
 
 const [sdk, pooled, quarry, quarryHttp1] = rows as [Row, Row, Row, Row, Row];
 const ratio = quarry.requestsPerSecond / sdk.requestsPerSecond;
@@ -207,7 +224,7 @@ if (values.json) {
   );
 } else {
   console.log(
-    `InvokeModel, zero-latency emulator, concurrency ${concurrency}, ${durationMs / 1000}s each`,
+    `InvokeModel, zero-latency emulator, concurrency ${concurrency}, ${durationMs / 1000}s each, median of ${rounds} interleaved rounds`,
   );
   for (const row of rows)
     console.log(
