@@ -72,8 +72,9 @@ describe("createQuarry configuration against the emulator", () => {
     wrong.destroy();
   });
 
-  it("needs a model, and says where to give one", async () => {
+  it("needs a model, and says where to give one; tells its Region", async () => {
     const quarry = testQuarry(emulator);
+    await expect(quarry.region()).resolves.toBe("us-east-1");
     await expect(quarry.invoke({ prompt: "hi" })).rejects.toThrow(
       /invoke needs a model: pass model in the call, or a default model to createQuarry/,
     );

@@ -139,6 +139,11 @@ export class Quarry {
     return countTokens(this.#context, request);
   }
 
+  /** The Region calls go to: the option, else the SDK's provider chain (fails with a hint if none). */
+  region(): Promise<string> {
+    return this.#context.region();
+  }
+
   /** Closes the connection pools. */
   destroy(): void {
     this.client.destroy();
