@@ -16,18 +16,31 @@ export function textOfTokens(tokens: number): string {
   return text;
 }
 
+// InvokeModelWithResponseStream: it draws on the same quota as every model operation, and the
+// scenarios' faults are limited to InvokeModel and Converse, so the drain never gets one (and
+// leaves the seeded fault sequence to the contestants). A failure is counted, not thrown.
 async function invoke(endpoint: string, modelId: string, text: string): Promise<number> {
-  const response = await fetch(`${endpoint}/model/${encodeURIComponent(modelId)}/invoke`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({
-      anthropic_version: "bedrock-2023-05-31",
-      max_tokens: 1,
-      messages: [{ role: "user", content: [{ type: "text", text }] }],
-    }),
-  });
-  await response.arrayBuffer();
-  return response.status;
+  try {
+    const response = await fetch(
+      `${endpoint}/model/${encodeURIComponent(modelId)}/invoke-with-response-stream`,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/vnd.amazon.eventstream",
+        },
+        body: JSON.stringify({
+          anthropic_version: "bedrock-2023-05-31",
+          max_tokens: 1,
+          messages: [{ role: "user", content: [{ type: "text", text }] }],
+        }),
+      },
+    );
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
 }
 
 /**
