@@ -72,18 +72,28 @@ export async function runStream<TParser extends StreamParser>(
           await sink.push(part);
         }
       };
+      let watch: { touch(): void; stop(): void } | undefined;
       try {
         const events = await spec.open(maxTokens, attemptSignal);
         const iterator = events[Symbol.asyncIterator]();
+        // Rejects once the stream falls silent, even if the transport does not notice the abort.
+        const silence = new Promise<never>((_resolve, reject) => {
+          idle.signal.addEventListener("abort", () => reject(idle.signal.reason), { once: true });
+        });
+        silence.catch(() => {});
+        if (idleMs > 0) watch = watchIdle(context, idleMs, idle, signal);
         for (;;) {
-          const next = await withIdleTimeout(context, iterator, idleMs, idle, signal);
+          const next = await Promise.race([iterator.next(), silence]);
           if (next.done) break;
+          watch?.touch();
           const chunk = spec.chunkOf(next.value);
           if (chunk !== undefined) await deliver(parser.parse(chunk));
         }
         await deliver(parser.finish());
         return { outcome: { result: accumulator.result(), parser } };
-      } catch (error) {
+      } catch (caught) {
+        // A silent stream's transport error (the abort) is reported as the timeout it was.
+        const error = idle.signal.aborted ? idle.signal.reason : caught;
         if (sink.live && sink.delivered > 0 && !signal?.aborted) {
           return {
             failure: error,
@@ -94,6 +104,8 @@ export async function runStream<TParser extends StreamParser>(
           };
         }
         throw error;
+      } finally {
+        watch?.stop();
       }
     },
     usage: (attempt) =>
@@ -106,33 +118,42 @@ export async function runStream<TParser extends StreamParser>(
   return attempted.outcome;
 }
 
-/** The iterator's next event, or a timeout error (aborting the request) after `idleMs` of silence. */
-async function withIdleTimeout(
+/**
+ * Watches a stream for silence: one pending sleep at a time, re-armed from the last event when
+ * it fires (not one timer per event, which a fast stream would pay for thousands of times).
+ * After `idleMs` without an event it aborts `idle` with a `StreamIdleTimeoutError`.
+ */
+function watchIdle(
   context: QuarryContext,
-  iterator: AsyncIterator<unknown>,
   idleMs: number,
   idle: AbortController,
   signal: AbortSignal | undefined,
-): Promise<IteratorResult<unknown>> {
-  if (idleMs <= 0) return iterator.next();
-  const timer = new AbortController();
-  const cancelTimer = combineSignals(timer.signal, signal)!;
-  const next = iterator.next();
-  const timeout = context.clock.sleep(idleMs, cancelTimer).then(
-    () => {
-      const error = new StreamIdleTimeoutError(
-        `The stream was silent for ${idleMs} ms (timeouts.idleMs); the request was abandoned.`,
-      );
-      idle.abort(error);
-      throw error;
+): { touch(): void; stop(): void } {
+  const clock = context.clock;
+  const stopped = new AbortController();
+  const cancel = combineSignals(stopped.signal, signal)!;
+  let last = clock.now();
+  void (async () => {
+    for (;;) {
+      try {
+        await clock.sleep(Math.max(0, last + idleMs - clock.now()), cancel);
+      } catch {
+        return;
+      }
+      if (clock.now() - last >= idleMs) {
+        idle.abort(
+          new StreamIdleTimeoutError(
+            `The stream was silent for ${idleMs} ms (timeouts.idleMs); the request was abandoned.`,
+          ),
+        );
+        return;
+      }
+    }
+  })();
+  return {
+    touch: () => {
+      last = clock.now();
     },
-    // Cancelled (the event came, or the call was aborted): the event's own outcome decides.
-    () => next,
-  );
-  try {
-    const result = await Promise.race([next, timeout]);
-    return result as IteratorResult<unknown>;
-  } finally {
-    timer.abort();
-  }
+    stop: () => stopped.abort(),
+  };
 }
