@@ -32,8 +32,54 @@ export interface CommandIo {
   readonly signal: AbortSignal;
 }
 
+// Flags `run` and `estimate` share: they override the job file.
+const JOB_OVERRIDES: readonly OptionSpec[] = [
+  { flags: "--endpoint <url>", description: '"local" (embedded emulator), a URL, or omit for AWS' },
+  { flags: "--model <id>", description: "model id, inference profile or ARN" },
+  { flags: "--region <region>", description: "AWS region" },
+  { flags: "--profile <name>", description: "AWS shared-config profile" },
+  { flags: "--rows <n>", description: "only the first N rows" },
+  { flags: "--out <file>", description: "output file (.jsonl, .csv or .json)" },
+  { flags: "--max-tokens <n>", description: 'max output tokens per call, or "auto"' },
+  { flags: "--budget <dollars>", description: "stop before spending more than this" },
+  { flags: "--json", description: "machine-readable output on stdout, no progress" },
+];
+
 /** The commands, declared in one table. */
 export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "run",
+    arguments: "<job>",
+    summary: "Run a batch job (a job.yaml or a folder holding one): exactly once, resumable",
+    options: [
+      ...JOB_OVERRIDES,
+      { flags: "--dry-run", description: "preflight and estimate only; send nothing" },
+      { flags: "--fresh", description: "start over (the old journal is archived)" },
+      { flags: "--retry-failed", description: "run again only the records that failed" },
+      { flags: "--report <file>", description: "where to write the HTML report" },
+      { flags: "--no-report", description: "write no HTML report" },
+      { flags: "--progress <mode>", description: 'progress display: "bar", "log" or "none"' },
+    ],
+    load: () => import("./commands/run.js"),
+  },
+  {
+    name: "estimate",
+    arguments: "<job>",
+    summary:
+      "Check every row and estimate requests, tokens and dollars, without sending anything paid",
+    options: JOB_OVERRIDES,
+    load: () => import("./commands/estimate.js"),
+  },
+  {
+    name: "status",
+    arguments: "<job>",
+    summary: "Show how far a job is: completed, failed, pending, and whether it is running",
+    options: [
+      { flags: "--out <file>", description: "the output file, if the job's was overridden" },
+      { flags: "--json", description: "machine-readable output" },
+    ],
+    load: () => import("./commands/status.js"),
+  },
   {
     name: "emulator",
     summary:

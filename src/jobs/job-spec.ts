@@ -105,6 +105,14 @@ export interface JobSpec {
   /** Dollars: the run stops before spending more. @default no limit */
   readonly budget?: number;
   readonly guardrail?: JobGuardrail;
+  /**
+   * The embedded emulator's configuration when `endpoint` is `local`: a config file (relative
+   * to the job) or the configuration itself; files it names are relative to the job too.
+   * @default the emulator's defaults
+   */
+  readonly emulator?: string | Readonly<Record<string, unknown>>;
+  /** Output tokens per record assumed by the estimate. @default derived from the schema, else 300 */
+  readonly expectedOutputTokens?: number;
 }
 
 /** Options that may be overridden from the command line (`--model`, `--rows`, `--out`...). */
@@ -171,6 +179,8 @@ export const jobFileSchema = z.strictObject({
       trace: z.enum(["enabled", "disabled", "enabled_full"]).optional(),
     })
     .optional(),
+  emulator: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+  expectedOutputTokens: positiveInteger.optional(),
 });
 
 // What each field expects, in the words of the error message ("rows: expected ...").
@@ -213,6 +223,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
   "guardrail.identifier": "the guardrail's id or ARN",
   "guardrail.version": 'the guardrail\'s version, such as "1" or "DRAFT"',
   "guardrail.trace": '"enabled", "disabled" or "enabled_full"',
+  emulator: "the embedded emulator's configuration: a YAML/JSON file path or an object",
+  expectedOutputTokens: "a whole number of output tokens per record ≥ 1",
 };
 
 // Fields whose values are paths, resolved against the job file's folder.
@@ -393,6 +405,8 @@ function buildSpec(raw: Readonly<Record<string, unknown>>, context: BuildContext
     retry: job.retry,
     budget: job.budget,
     guardrail: job.guardrail,
+    emulator: job.emulator,
+    expectedOutputTokens: job.expectedOutputTokens,
   }) as JobSpec;
 }
 
@@ -549,7 +563,19 @@ function absolutePaths(fields: Record<string, unknown>, base: string): Record<st
     out.prompt = { file: resolve(base, out.prompt.file) };
   if (isPlainObject(out.system) && typeof out.system.file === "string")
     out.system = { file: resolve(base, out.system.file) };
+  if (typeof out.emulator === "string") out.emulator = resolve(base, out.emulator);
+  else if (isPlainObject(out.emulator)) out.emulator = emulatorPaths(out.emulator, base);
   return out;
+}
+
+/** Files an inline emulator configuration names (scripts, cassettes) are relative to the job. */
+function emulatorPaths(config: Record<string, unknown>, base: string): Record<string, unknown> {
+  if (!isPlainObject(config.responder)) return config;
+  const responder: Record<string, unknown> = { ...config.responder };
+  if (typeof responder.script === "string") responder.script = resolve(base, responder.script);
+  if (isPlainObject(responder.cassette) && typeof responder.cassette.path === "string")
+    responder.cassette = { ...responder.cassette, path: resolve(base, responder.cassette.path) };
+  return { ...config, responder };
 }
 
 function toTextSource(

@@ -1,0 +1,200 @@
+import type { Quarry } from "../client/create-quarry.js";
+import { estimateTextTokens } from "../client/estimate-tokens.js";
+import { estimateCost } from "../models/price-table.js";
+import type { ResolvedModel } from "../models/resolve-model.js";
+import type { JobSpec } from "./job-spec.js";
+import type { JournalUsage } from "./journal.js";
+import type { PreparedRecord } from "./prepare-record.js";
+import type { StructuredOutput } from "./structured-output.js";
+
+/** Prompts sent to CountTokens to calibrate the local estimate: a sample, not a call per row. */
+const CALIBRATION_SAMPLE = 5;
+/** Per-message framing the local estimate adds to the prompt text. */
+const MESSAGE_OVERHEAD_TOKENS = 4;
+/** The output assumed per record when neither the job nor its schema says. */
+const DEFAULT_OUTPUT_TOKENS = 300;
+
+/** What the estimate says a job will take. */
+export interface JobEstimate {
+  readonly model: string;
+  readonly region: string;
+  readonly records: number;
+  readonly pending: number;
+  readonly completed: number;
+  readonly failed: number;
+  /** Requests for the pending records, before retries and re-asks. */
+  readonly requests: number;
+  readonly inputTokens: number;
+  /** Expected output tokens (see `outputTokensPerRecord`). */
+  readonly outputTokens: number;
+  readonly outputTokensPerRecord: number;
+  /** The most output the pending records could produce: their max tokens. */
+  readonly maxOutputTokens: number;
+  readonly costUsd: number | undefined;
+  /** The cost if every record used its whole max tokens. */
+  readonly worstCaseCostUsd: number | undefined;
+  /** How the input tokens were counted. */
+  readonly calibration: {
+    readonly method: "CountTokens" | "local";
+    /** Counted ÷ local estimate over the sample (1 for `local`). */
+    readonly ratio: number;
+    readonly sampled: number;
+    readonly note?: string;
+  };
+  /** Where the prices come from and how sure they are. */
+  readonly priceNotes: readonly string[];
+  readonly priceVerification: string | undefined;
+}
+
+/** Accumulates the local token estimate during the preflight's pass, keeping a small sample. */
+export class TokenTally {
+  records = 0;
+  inputTokens = 0;
+  readonly sample: PreparedRecord[] = [];
+
+  add(record: PreparedRecord): void {
+    if (record.state !== undefined) return;
+    this.records++;
+    this.inputTokens += localInputTokens(record);
+    if (this.sample.length < CALIBRATION_SAMPLE) this.sample.push(record);
+  }
+}
+
+/** The local estimate of a record's input tokens (prompt, system, framing). */
+export function localInputTokens(record: Pick<PreparedRecord, "prompt" | "system">): number {
+  return (
+    estimateTextTokens(record.prompt) +
+    (record.system ? estimateTextTokens(record.system) : 0) +
+    MESSAGE_OVERHEAD_TOKENS
+  );
+}
+
+/**
+ * Output tokens per record the estimate assumes: the job's `expectedOutputTokens`, else a figure
+ * derived from the schema (a compact JSON rendering of its shape, with room for values), else
+ * 300 — never more than `maxTokens`.
+ */
+export function expectedOutputTokens(
+  spec: JobSpec,
+  output: StructuredOutput | undefined,
+  maxTokens: number,
+): number {
+  if (spec.expectedOutputTokens !== undefined)
+    return Math.min(spec.expectedOutputTokens, maxTokens);
+  if (output) {
+    const leaves = countLeaves(output.jsonSchema);
+    return Math.min(maxTokens, Math.max(20, leaves * 12 + 10));
+  }
+  return Math.min(DEFAULT_OUTPUT_TOKENS, maxTokens);
+}
+
+function countLeaves(schema: unknown, depth = 0): number {
+  if (depth > 8 || schema === null || typeof schema !== "object") return 1;
+  const node = schema as { properties?: Record<string, unknown>; items?: unknown };
+  if (node.properties) {
+    let total = 0;
+    for (const child of Object.values(node.properties)) total += countLeaves(child, depth + 1);
+    return Math.max(1, total);
+  }
+  if (node.items) return 3 * countLeaves(node.items, depth + 1);
+  return 1;
+}
+
+/** The max tokens a record's call may use: the job's number, else the model's limit (for `auto`). */
+export function fullMaxTokens(spec: JobSpec, model: ResolvedModel): number {
+  if (spec.maxTokens !== "auto") return spec.maxTokens;
+  return model.defaultMaxTokens || model.maxOutputTokens || 4096;
+}
+
+/** Prices a usage for a job's model and region (undefined when the table has no price). */
+export function pricer(
+  model: ResolvedModel,
+  region: string,
+): (usage: JournalUsage) => number | undefined {
+  return (usage) =>
+    estimateCost({
+      model,
+      region,
+      inputTokens: usage.inputTokens ?? 0,
+      outputTokens: usage.outputTokens ?? 0,
+      cacheReadTokens: usage.cacheReadInputTokens ?? 0,
+      cacheWriteTokens: usage.cacheWriteInputTokens ?? 0,
+    }).usd;
+}
+
+/**
+ * Calibrates the local estimate with CountTokens on a few prompts (free, and it also proves the
+ * endpoint accepts the model id before any paid request), then prices the job.
+ */
+export async function estimateJob(options: {
+  readonly spec: JobSpec;
+  readonly model: ResolvedModel;
+  readonly region: string;
+  readonly quarry: Quarry | undefined;
+  readonly tally: TokenTally;
+  readonly output: StructuredOutput | undefined;
+  readonly counts: {
+    readonly records: number;
+    readonly completed: number;
+    readonly failed: number;
+  };
+  readonly signal?: AbortSignal;
+}): Promise<JobEstimate> {
+  const { spec, model, region, tally } = options;
+  let ratio = 1;
+  let method: "CountTokens" | "local" = "local";
+  let note: string | undefined;
+  if (options.quarry && tally.sample.length > 0 && model.capabilities.countTokens) {
+    let counted = 0;
+    let local = 0;
+    for (const record of tally.sample) {
+      const result = await options.quarry.countTokens({
+        model: spec.model,
+        prompt: record.prompt,
+        ...(record.system ? { system: record.system } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (result.estimated) break;
+      counted += result.inputTokens;
+      local += localInputTokens(record);
+    }
+    if (local > 0) {
+      ratio = counted / local;
+      method = "CountTokens";
+    }
+  } else if (!model.capabilities.countTokens) {
+    note =
+      "the model has no CountTokens; input tokens are a local estimate (about 4 characters per token)";
+  }
+  const maxTokens = fullMaxTokens(spec, model);
+  const perRecord = expectedOutputTokens(spec, options.output, maxTokens);
+  const inputTokens = Math.round(tally.inputTokens * ratio);
+  const outputTokens = perRecord * tally.records;
+  const price = (output: number) =>
+    estimateCost({ model, region, inputTokens, outputTokens: output });
+  const expected = price(outputTokens);
+  const worst = price(maxTokens * tally.records);
+  return {
+    model: spec.model,
+    region,
+    records: options.counts.records,
+    pending: tally.records,
+    completed: options.counts.completed,
+    failed: options.counts.failed,
+    requests: tally.records,
+    inputTokens,
+    outputTokens,
+    outputTokensPerRecord: perRecord,
+    maxOutputTokens: maxTokens * tally.records,
+    costUsd: expected.usd,
+    worstCaseCostUsd: worst.usd,
+    calibration: {
+      method,
+      ratio,
+      sampled: method === "CountTokens" ? tally.sample.length : 0,
+      ...(note ? { note } : {}),
+    },
+    priceNotes: expected.notes,
+    priceVerification: expected.verification,
+  };
+}
