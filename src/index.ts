@@ -55,6 +55,16 @@ export { QuarryError } from "./errors/quarry-error.js";
 export type { AttemptFailure, RetryStopReason } from "./errors/retry-error.js";
 export { RetryError } from "./errors/retry-error.js";
 export { StreamTruncatedError } from "./errors/stream-truncated-error.js";
+export type { JobEstimate } from "./jobs/estimate-job.js";
+export type { JobRunOptions, RowSource, RunSummary } from "./jobs/job-run.js";
+export { runJobSpec } from "./jobs/job-run.js";
+export type { JobSpec } from "./jobs/job-spec.js";
+export { loadJobSpec, resolveJobSpec } from "./jobs/job-spec.js";
+// Batch jobs from code.
+export type { JobResult, RunJobOptions } from "./jobs/run-job.js";
+export { runJob } from "./jobs/run-job.js";
+export type { OutputSchema as JobOutputSchema } from "./jobs/structured-output.js";
+export { StructuredOutput } from "./jobs/structured-output.js";
 // Models: the per-family codecs, model ids, prices.
 export type { Geography, ModelCapabilities, ModelEntry } from "./models/model-catalog.js";
 export { MODEL_CATALOG } from "./models/model-catalog.js";

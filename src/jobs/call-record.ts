@@ -126,7 +126,7 @@ export async function callRecord(
     if (parsed.ok) {
       return finish({ state: "completed", result: parsed.value, stopReason: outcome.stopReason });
     }
-    if (round < spec.repairAttempts && !parsed.hitTokenLimit) {
+    if (round < spec.repairAttempts) {
       messages.push({ role: "assistant", content: outcome.text || "(empty reply)" });
       messages.push({
         role: "user",

@@ -31,8 +31,12 @@ import type { OutputSchema } from "./structured-output.js";
 /** How `runJobSpec` is asked to run. */
 export interface JobRunOptions {
   readonly spec: JobSpec;
-  /** Rows given in code instead of the spec's input file. */
-  readonly rows?: AsyncIterable<unknown> | Iterable<unknown>;
+  /**
+   * Rows given in code instead of the spec's input file: an array, or a function returning a
+   * fresh (async) iterable each time — the preflight reads every row before the run reads them
+   * again, so a one-shot stream must come wrapped in a function.
+   */
+  readonly rows?: RowSource;
   /** A schema given in code (zod or JSON Schema) instead of the spec's schema file. */
   readonly schema?: OutputSchema;
   /**
@@ -65,6 +69,13 @@ export interface JobRunOptions {
   /** Called once the run starts, with the live counters a progress display reads. */
   readonly onStart?: (tracker: ProgressTracker) => void;
 }
+
+/** Rows from code: re-iterable, or a factory of iterables. */
+export type RowSource =
+  | readonly unknown[]
+  | Iterable<unknown>
+  | AsyncIterable<unknown>
+  | (() => Iterable<unknown> | AsyncIterable<unknown>);
 
 /** What a run (or a dry run) did. */
 export interface RunSummary {
@@ -155,9 +166,10 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
   let client: JobClient | undefined;
   let jsonl: JsonlOutputWriter | undefined;
   try {
+    const rowSource = options.rows;
     const records = (): AsyncIterable<DatasetRecord> =>
-      options.rows !== undefined
-        ? recordsFromRows(options.rows, {
+      rowSource !== undefined
+        ? recordsFromRows(typeof rowSource === "function" ? rowSource() : rowSource, {
             ...(spec.id ? { idColumn: spec.id } : {}),
             ...(spec.rows ? { limit: spec.rows } : {}),
             file: "rows",
@@ -170,12 +182,16 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
             ...(spec.rows ? { limit: spec.rows } : {}),
             signal: abort,
           });
-    if (options.rows !== undefined && !isReiterable(options.rows)) {
+    if (
+      rowSource !== undefined &&
+      typeof rowSource !== "function" &&
+      !isReiterable(rowSource as Iterable<unknown>)
+    ) {
       throw new QuarryError(
         "input.rows",
-        "rows must be iterable twice (an array, or an object whose [Symbol.asyncIterator] starts over): the preflight reads every row before the run.",
+        "rows is a one-shot iterable (a generator or stream), but the preflight reads every row before the run reads them again.",
         {
-          hint: "Pass an array, or a function-backed iterable that re-reads the source.",
+          hint: "Pass an array, or a function that returns a fresh iterable: rows: () => readMyRows().",
         },
       );
     }
