@@ -154,6 +154,11 @@ export const emulatorConfigSchema = z.strictObject({
       maxBodyBytes: z.number().int().positive().default(25_000_000),
     })
     .default({ maxBodyBytes: 25_000_000 }),
+  /**
+   * Keep the last N requests (operation, model, status, body) for `GET /_quarry/requests`: for
+   * tests that must know what was sent. 0 keeps none.
+   */
+  requestLog: z.number().int().min(0).max(1_000_000).default(0),
   /** Knowledge bases served by bedrock-agent-runtime: id → a local folder of documents. */
   knowledgeBases: z.record(z.string(), z.string()).default({}),
 });

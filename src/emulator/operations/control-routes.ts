@@ -15,6 +15,15 @@ export const getStats: Operation = {
   handle: (_request, _params, state) => jsonResponse(200, state.stats.snapshot()),
 };
 
+/** `GET /_quarry/requests`: the request log (enable it with `requestLog: N`). */
+export const getRequests: Operation = {
+  name: "QuarryGetRequests",
+  method: "GET",
+  path: `${CONTROL_PREFIX}/requests`,
+  handle: (_request, _params, state) =>
+    jsonResponse(200, { enabled: state.requestLog.enabled, requests: state.requestLog.entries() }),
+};
+
 /** `GET /_quarry/config`: the configuration in force. */
 export const getConfig: Operation = {
   name: "QuarryGetConfig",
@@ -64,6 +73,7 @@ export const health: Operation = {
 };
 
 export const CONTROL_OPERATIONS: readonly Operation[] = [
+  getRequests,
   getStats,
   getConfig,
   updateConfig,

@@ -13,6 +13,7 @@ import {
   inputTokensOf,
   malformReply,
   plannedMetrics,
+  replyOutcome,
   waitForReply,
 } from "./model-invocation.js";
 
@@ -58,7 +59,7 @@ export const converse: Operation = {
       state.stats.record({
         operation: "Converse",
         modelId: resolved.requestedId,
-        outcome: reset ? "fault:connectionReset" : "ok",
+        outcome: replyOutcome(fault),
         inputTokens: generation.inputTokens,
         outputTokens: generation.outputTokens,
       });

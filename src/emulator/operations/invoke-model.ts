@@ -22,6 +22,7 @@ import {
   malformReply,
   parseJsonBody,
   plannedMetrics,
+  replyOutcome,
   resolveModel,
   usageHeaders,
   waitForReply,
@@ -183,7 +184,7 @@ async function answer(
     state.stats.record({
       operation: "InvokeModel",
       modelId: resolved.requestedId,
-      outcome: reset ? "fault:connectionReset" : "ok",
+      outcome: replyOutcome(fault),
       inputTokens: demand.inputTokens,
       outputTokens: reply.outputTokens,
     });

@@ -12,6 +12,7 @@ export type RequestHandler = (request: AnyRequest, response: AnyResponse) => voi
 // "POST"/"PUT"/"PATCH"); we wait for them, then hand the socket to the matching server.
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 const SNIFF_BYTES = 3;
+const HTTP2_IDLE_MS = 60_000;
 
 /**
  * One cleartext port that speaks HTTP/1.1 and HTTP/2 with prior knowledge (h2c).
@@ -34,6 +35,11 @@ export function createDualProtocolServer(handler: RequestHandler): DualProtocolS
   );
   // Errors on individual sessions or sockets must never take the process down.
   http2Server.on("sessionError", () => {});
+  // A session that goes quiet is closed: clients that keep sessions open idle forever, and a
+  // session Node answered with GOAWAY after a protocol error, would otherwise hold their socket.
+  http2Server.on("session", (session) => {
+    session.setTimeout(HTTP2_IDLE_MS, () => session.destroy());
+  });
   http1.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
     else socket.destroy();

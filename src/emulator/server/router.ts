@@ -67,8 +67,10 @@ export class Router {
     let modelId: string | undefined;
 
     let response: EmulatorResponse;
+    let loggedBody: Buffer | undefined;
     try {
       const body = await readBody(incoming, state.config.limits.maxBodyBytes);
+      loggedBody = body;
       let query: URLSearchParams | undefined;
       const request: EmulatorRequest = {
         requestId,
@@ -115,6 +117,15 @@ export class Router {
     }
     await write(incoming, outgoing, response, requestId);
     outgoing.removeListener("close", onClose);
+    if (state.requestLog.enabled && !rawPath.startsWith("/_quarry/")) {
+      state.requestLog.add({
+        at: state.stats.elapsedMs(),
+        operation: operationName,
+        ...(modelId !== undefined ? { modelId } : {}),
+        status: response.status,
+        body: loggedBody ?? Buffer.alloc(0),
+      });
+    }
   }
 
   #match(method: string, rawPath: string) {

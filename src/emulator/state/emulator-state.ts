@@ -17,6 +17,7 @@ import { EmulatorStats } from "./emulator-stats.js";
 import { checkFaultRates, FaultPlan } from "./fault-plan.js";
 import { LatencyModel } from "./latency-model.js";
 import { QuotaLedger } from "./quota-ledger.js";
+import { RequestLog } from "./request-log.js";
 import { SeededRandom } from "./seeded-random.js";
 
 /**
@@ -35,6 +36,7 @@ export class EmulatorState {
   latency: LatencyModel;
   faults: FaultPlan;
   readonly stats: EmulatorStats;
+  readonly requestLog: RequestLog;
   readonly responder: TextResponder;
   readonly #stageFactory: StageFactory;
   /** Separate streams, so turning jitter on does not change which requests get faults. */
@@ -62,6 +64,7 @@ export class EmulatorState {
     this.latency = new LatencyModel(config.latency, config.modelLatency, this.#latencyRandom);
     this.faults = new FaultPlan(config.faults, this.#faultRandom);
     this.stats = new EmulatorStats(clock);
+    this.requestLog = new RequestLog(config.requestLog);
     this.responder = new TextResponder(stageFactory(config));
   }
 
@@ -79,6 +82,7 @@ export class EmulatorState {
     this.latency.configure(next.latency, next.modelLatency);
     this.faults.configure(next.faults);
     this.responder.configure(stages);
+    this.requestLog.resize(next.requestLog);
     // A new seed restarts the random streams from it, as if the emulator had started with it.
     if (reseed) this.#restartRandom();
     return next;
@@ -87,6 +91,7 @@ export class EmulatorState {
   /** Clears statistics and quota usage and restarts the random streams from the seed. */
   reset(): void {
     this.stats.reset();
+    this.requestLog.clear();
     this.quotas.reset();
     this.#restartRandom();
     this.#requestCounter = 0;

@@ -103,6 +103,11 @@ export class EmulatorStats {
   }
 
   /** A deep copy of the statistics, safe to keep while counting goes on. */
+  /** Milliseconds since start (or the last reset), on the emulator's clock. */
+  elapsedMs(): number {
+    return this.#clock.now() - this.#origin;
+  }
+
   snapshot(): StatsSnapshot {
     return structuredClone({
       requests: this.#requests,
