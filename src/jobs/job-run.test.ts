@@ -204,6 +204,33 @@ describe("runJobSpec on the embedded emulator", () => {
     expect(fresh).toMatchObject({ resumed: 0, completed: 3 });
   });
 
+  it("--retry-failed runs again only the records that failed", async () => {
+    const failing = [
+      { contains: "flower of Alaska", reply: "no idea" },
+      { pattern: "flower of (\\w+)", json: { state: "$1", flower: "Rose" } },
+    ];
+    const folder = await jobFolder(
+      baseJob(failing, { repairAttempts: 0 }),
+      baseFiles("code,name\nAL,Alabama\nAK,Alaska\nAZ,Arizona\n"),
+    );
+    const first = await runJobSpec({ spec: await loadJobSpec(folder), report: false });
+    expect(first).toMatchObject({ completed: 2, failed: 1 });
+    const fixed = [{ pattern: "flower of (\\w+)", json: { state: "$1", flower: "Rose" } }];
+    const spec = await loadJobSpec(folder, {
+      overrides: { emulator: { responder: { script: fixed } } },
+    });
+    const plain = await runJobSpec({ spec, report: false });
+    expect(plain).toMatchObject({ requests: 0, failedBefore: 1 });
+    const retried = await runJobSpec({ spec, retryFailed: true, report: false });
+    expect(retried).toMatchObject({ completed: 1, failed: 0, requests: 1 });
+    const lines = await outputLines(join(folder, "out/results.jsonl"));
+    expect(lines.map((line) => `${line.id}:${line.status}`).sort()).toEqual([
+      "AK:completed",
+      "AL:completed",
+      "AZ:completed",
+    ]);
+  });
+
   it("stops at once when the setup is wrong (no model access) and journals nothing", async () => {
     const folder = await jobFolder(
       { ...baseJob([]), emulator: { deniedModels: [MODEL] } },

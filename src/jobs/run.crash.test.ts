@@ -166,4 +166,53 @@ describe("quarry run under SIGKILL", () => {
         `${sentIds.length} requests for ${RECORDS} records (${sentIds.length - RECORDS} repeats from faults and kills)`,
     );
   });
+
+  it("stops cleanly on Ctrl-C: in-flight records are journaled, exit 130, and a rerun finishes", {
+    timeout: 120_000,
+  }, async () => {
+    const folder = await mkdtemp(join(tmpdir(), "quarry-interrupt-"));
+    const rows = ["id,topic", ...Array.from({ length: 3000 }, (_, i) => `r${i},topic ${i}`)];
+    await writeFile(join(folder, "rows.csv"), `${rows.join("\n")}\n`);
+    await writeFile(join(folder, "prompt.txt"), "REC-{id}- Write a line about {topic}.");
+    await writeFile(
+      join(folder, "job.yaml"),
+      JSON.stringify({
+        model: "anthropic.claude-3-haiku-20240307-v1:0",
+        region: "us-east-1",
+        prompt: "prompt.txt",
+        input: "rows.csv",
+        id: "id",
+        output: "results.jsonl",
+        maxTokens: 100,
+      }),
+    );
+    const output = join(folder, "results.jsonl");
+    const journal = journalPaths(output).journal;
+    const child = startRun(folder, emulator.url);
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (status) => resolve(status)),
+    );
+    await until(
+      async () => (await journaledIds(journal)).size >= 100,
+      60_000,
+      "100 journaled records",
+    );
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/Interrupted/);
+    // Every record the interrupted run finished is in the output, whole.
+    const after = (await readFile(output, "utf8")).split("\n").filter((line) => line.length > 0);
+    for (const line of after) JSON.parse(line);
+    expect(after.length).toBe((await journaledIds(journal)).size);
+    expect(after.length).toBeLessThan(3000);
+    const rerun = startRun(folder, emulator.url);
+    expect(await new Promise((resolve) => rerun.once("exit", (status) => resolve(status)))).toBe(0);
+    const lines = (await readFile(output, "utf8")).split("\n").filter((line) => line.length > 0);
+    expect(new Set(lines.map((line) => (JSON.parse(line) as { id: string }).id)).size).toBe(3000);
+    expect(lines).toHaveLength(3000);
+  });
 });
