@@ -2,7 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "bench/**/*.test.ts", "examples/**/*.test.ts", "infra/**/*.test.ts"],
+    include: [
+      "src/**/*.test.ts",
+      "bench/**/*.test.ts",
+      "examples/**/*.test.ts",
+      "infra/**/*.test.ts",
+    ],
     environment: "node",
     pool: "forks",
     testTimeout: 30_000,

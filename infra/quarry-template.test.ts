@@ -123,6 +123,7 @@ describe("infra/quarry.yaml", () => {
   it("offers a private bedrock-runtime endpoint", async () => {
     const endpoint = (await template()).Resources.BedrockRuntimeEndpoint.Properties;
     expect(endpoint.ServiceName).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation substitution, not a template literal
       "Fn::Sub": "com.amazonaws.${AWS::Region}.bedrock-runtime",
     });
     expect(endpoint.PrivateDnsEnabled).toBe(true);

@@ -4,15 +4,15 @@ import type { JobOverrides } from "../jobs/job-spec.js";
 /** Turns `run`/`estimate` flags into job-file overrides, checking each value. */
 export function jobOverrides(options: Readonly<Record<string, unknown>>): JobOverrides {
   const overrides: Record<string, unknown> = {};
-  const text = (flag: string, key: string) => {
+  const text = (key: string) => {
     const value = options[key];
     if (value !== undefined) overrides[key === "out" ? "output" : key] = String(value);
   };
-  text("--endpoint", "endpoint");
-  text("--model", "model");
-  text("--region", "region");
-  text("--profile", "profile");
-  text("--out", "out");
+  text("endpoint");
+  text("model");
+  text("region");
+  text("profile");
+  text("out");
   if (options.rows !== undefined) overrides.rows = positiveInteger("--rows", options.rows);
   if (options.maxTokens !== undefined) {
     overrides.maxTokens =
