@@ -105,7 +105,7 @@ export async function converseOnce(
   const fullMaxTokens = prepared.textRequest.maxTokens ?? model.defaultMaxTokens;
   // Mapped now so that a malformed request fails before anything is reserved; reused by every
   // attempt at the full limit.
-  const fullInput = toConverseInput(model.modelId, prepared.textRequest, settings, fullMaxTokens);
+  const _fullInput = toConverseInput(model.modelId, prepared.textRequest, settings, fullMaxTokens);
   const response = await context.schedule<ConverseResponse>({
     model,
     operation: "Converse",

@@ -15,7 +15,7 @@ export const structuredOutputStage: ResponderStage = (call, context) => {
     return { text: JSON.stringify(sampleFromSchema(call.responseSchema, { seed })) };
   }
   const last = call.turns.at(-1);
-  if (!last || last.role !== "user") return undefined;
+  if (last?.role !== "user") return undefined;
   const shape = promptJsonShape(`${call.system}\n${last.text}`);
   if (!shape) return undefined;
   if (shape.kind === "schema")

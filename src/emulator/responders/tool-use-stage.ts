@@ -20,7 +20,7 @@ const QUOTE_LIMIT = 300;
  */
 export const toolUseStage: ResponderStage = (call, context) => {
   const last = call.turns.at(-1);
-  if (!last || last.role !== "user") return undefined;
+  if (last?.role !== "user") return undefined;
   if (last.toolResults.length > 0) {
     if (call.responseSchema !== undefined) return undefined;
     return { text: answerFromResults(call, last) };
