@@ -1,3 +1,4 @@
+import { PROMPT_CACHE_SUPPORT } from "../state/prompt-cache.js";
 import type { CatalogModel, Dialect, Modality } from "./catalog-model.js";
 
 // Model ids, names, streaming support and profile availability follow the Bedrock user guide's
@@ -27,7 +28,9 @@ const OUTPUT_BY_DIALECT: Record<Dialect, Modality> = {
 function model(spec: Spec): CatalogModel {
   const output = spec.output ?? OUTPUT_BY_DIALECT[spec.dialect];
   const text = output === "text";
+  const promptCache = PROMPT_CACHE_SUPPORT[spec.modelId];
   return {
+    ...(promptCache ? { promptCache } : {}),
     output,
     inputModalities: ["TEXT"],
     streaming: text,

@@ -13,6 +13,29 @@ export type Dialect =
   | "stability-sd3"
   | "titan-image";
 
+/** Where a request may place prompt-cache checkpoints. */
+export type CacheField = "tools" | "system" | "messages";
+
+/** A cache checkpoint's time to live. */
+export type CacheTtl = "5m" | "1h";
+
+/**
+ * How a model caches prompt prefixes (facts and sources in `state/prompt-cache.ts`); a model
+ * without it refuses cache points.
+ */
+export interface PromptCacheSupport {
+  /** The fewest tokens a checkpoint must add to the prefix before it to be cached. */
+  readonly minimumTokens: number;
+  /** The most checkpoints one request may carry. */
+  readonly maxCheckpoints: number;
+  /** The TTLs a checkpoint may ask for; the first is the default. */
+  readonly ttls: readonly CacheTtl[];
+  /** The request fields whose checkpoints are honoured; checkpoints elsewhere are ignored. */
+  readonly fields: readonly CacheField[];
+  /** The longest prefix the model caches (Nova: 20K tokens); longer checkpoints are ignored. */
+  readonly maxCachedTokens?: number;
+}
+
 /** The kind of output a model produces. */
 export type Modality = "text" | "embedding" | "image";
 
@@ -41,4 +64,6 @@ export interface CatalogModel {
   readonly maxOutputTokens: number;
   /** The output budget Bedrock applies when the request does not set one. */
   readonly defaultMaxTokens: number;
+  /** Prompt caching, when the model offers it. */
+  readonly promptCache?: PromptCacheSupport;
 }

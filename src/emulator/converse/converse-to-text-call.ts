@@ -9,6 +9,10 @@
 import type { CatalogModel } from "../catalog/catalog-model.js";
 import { awsErrors } from "../emulator-error.js";
 import type { TextCall, ToolSpec, Turn } from "../families/invocation-types.js";
+import { IMAGE_INPUT_TOKENS } from "../operations/model-invocation.js";
+import { CachePrefix, ttlOf } from "../state/cache-prefix.js";
+import { countTokens } from "../state/count-tokens.js";
+import type { CacheCheckpoint } from "../state/prompt-cache.js";
 import { converseFeatures } from "./converse-features.js";
 import type {
   ConverseRequestBody,
@@ -95,7 +99,16 @@ export function converseToTextCall(
         `The content field in the Message object at messages.${index} is empty. Add a ContentBlock object to the content field and try again.`,
       );
     }
+    // Each text block counts on its own (`pieces`); the turn's text joins them with a newline,
+    // except across a cache point, which marks a place in the prompt and adds no text.
+    const pieces: string[] = [];
     const turnTexts: string[] = [];
+    let afterCachePoint = false;
+    const addText = (text: string) => {
+      pieces.push(text);
+      if (afterCachePoint && turnTexts.length > 0) turnTexts[turnTexts.length - 1] += text;
+      else turnTexts.push(text);
+    };
     const toolCalls: Turn["toolCalls"][number][] = [];
     const toolResults: Turn["toolResults"][number][] = [];
     message.content.forEach((block, blockIndex) => {
@@ -106,11 +119,11 @@ export function converseToTextCall(
             `The text field in the ContentBlock object at ${where} is blank. Add text to the text field, and try again.`,
           );
         }
-        turnTexts.push(block.text);
+        addText(block.text);
         if (message.role === "user") plainInput.push(block.text);
       } else if (block.guardContent?.text) {
         const text = guardText(block.guardContent.text)!;
-        turnTexts.push(text);
+        addText(text);
         guardContent.push(text);
       } else if (block.image) {
         if (!features.vision) refuseBlock("image");
@@ -144,6 +157,7 @@ export function converseToTextCall(
         });
         texts.push(resultText);
       }
+      afterCachePoint = block.cachePoint !== undefined;
     });
     if (toolResults.length > 0) {
       const previous = turns[index - 1];
@@ -153,7 +167,7 @@ export function converseToTextCall(
         );
       }
     }
-    texts.push(...turnTexts);
+    texts.push(...pieces);
     turns.push({ role: message.role, text: turnTexts.join("\n"), toolCalls, toolResults });
   });
 
@@ -171,6 +185,7 @@ export function converseToTextCall(
   }
   const responseSchema = parseOutputSchema(body);
   const temperature = body.inferenceConfig?.temperature;
+  const cachePoints = cachePointsOf(body);
 
   const call: TextCall = {
     kind: "text",
@@ -185,6 +200,7 @@ export function converseToTextCall(
     toolUseIdPrefix: "tooluse_",
     imageCount,
     ...(temperature !== undefined ? { temperature } : {}),
+    ...(cachePoints ? { cachePoints } : {}),
   };
   return {
     call,
@@ -243,6 +259,67 @@ function mapTools(
     };
   }
   return { tools, toolChoice: { type: "auto" } };
+}
+
+/**
+ * The request's prompt-cache checkpoints, measured in cache order (tools, system, messages)
+ * and counted as the mapping above counts the input; undefined when it places none.
+ */
+function cachePointsOf(body: ConverseRequestBody): readonly CacheCheckpoint[] | undefined {
+  const tools = body.toolConfig?.tools ?? [];
+  const marked =
+    tools.some((tool) => tool.cachePoint !== undefined) ||
+    (body.system ?? []).some((block) => block.cachePoint !== undefined) ||
+    (body.messages ?? []).some((message) =>
+      message.content.some((block) => block.cachePoint !== undefined),
+    );
+  if (!marked) return undefined;
+  const prefix = new CachePrefix();
+  prefix.field("tools");
+  for (const tool of tools) {
+    if (tool.cachePoint !== undefined) prefix.mark("tools", ttlOf(tool.cachePoint));
+    else if (tool.toolSpec) {
+      const spec = tool.toolSpec;
+      prefix.add(
+        tool,
+        countTokens(spec.name) +
+          countTokens(spec.description ?? "") +
+          countTokens(JSON.stringify(spec.inputSchema.json ?? { type: "object" })),
+      );
+    } else prefix.add(tool, 0);
+  }
+  prefix.field("system");
+  for (const block of body.system ?? []) {
+    if (block.cachePoint !== undefined) prefix.mark("system", ttlOf(block.cachePoint));
+    else prefix.text(block, block.text ?? block.guardContent?.text?.text ?? "");
+  }
+  prefix.field("messages");
+  for (const message of body.messages ?? []) {
+    prefix.add(message.role, 0);
+    for (const block of message.content) {
+      if (block.cachePoint !== undefined) prefix.mark("messages", ttlOf(block.cachePoint));
+      else if (block.text !== undefined) prefix.text(block, block.text);
+      else if (block.guardContent?.text) prefix.text(block, block.guardContent.text.text);
+      else if (block.document)
+        prefix.add(
+          block,
+          block.document.source.text !== undefined
+            ? countTokens(block.document.source.text)
+            : IMAGE_INPUT_TOKENS,
+        );
+      else if (block.image || block.video) prefix.add(block, IMAGE_INPUT_TOKENS);
+      else if (block.toolUse) prefix.text(block, JSON.stringify(block.toolUse.input ?? {}));
+      else if (block.toolResult) {
+        const content = block.toolResult.content;
+        prefix.add(
+          block,
+          countTokens(toolResultText(content)) +
+            content.filter((part) => part.image).length * IMAGE_INPUT_TOKENS,
+        );
+      } else prefix.add(block, 0);
+    }
+  }
+  return prefix.checkpoints();
 }
 
 function parseOutputSchema(body: ConverseRequestBody): unknown {

@@ -20,12 +20,21 @@ export function converseContent(generation: Generation): unknown[] {
   return content;
 }
 
-/** `usage` as Converse reports it. */
-export function converseUsage(generation: Generation) {
+/**
+ * `usage` as Converse reports it: `inputTokens` is the input not read from nor written to the
+ * prompt cache, and models that cache add both cache counts (see `state/prompt-cache.ts`).
+ */
+export function converseUsage(generation: Generation, metrics: InvocationMetrics) {
+  const cache = metrics.cache;
+  const cached = cache ? cache.readTokens + cache.writeTokens : 0;
+  const inputTokens = Math.min(metrics.inputTokens, generation.inputTokens);
   return {
-    inputTokens: generation.inputTokens,
+    inputTokens,
     outputTokens: generation.outputTokens,
-    totalTokens: generation.inputTokens + generation.outputTokens,
+    totalTokens: inputTokens + cached + generation.outputTokens,
+    ...(cache
+      ? { cacheReadInputTokens: cache.readTokens, cacheWriteInputTokens: cache.writeTokens }
+      : {}),
   };
 }
 
@@ -61,7 +70,7 @@ export function renderConverseResponse(generation: Generation, context: Converse
   return {
     output: { message: { role: "assistant", content: converseContent(generation) } },
     stopReason: generation.stopReason,
-    usage: converseUsage(generation),
+    usage: converseUsage(generation, context.metrics),
     metrics: { latencyMs: context.metrics.invocationLatencyMs },
     ...(additional ? { additionalModelResponseFields: additional } : {}),
     ...(context.guardrailTrace !== undefined

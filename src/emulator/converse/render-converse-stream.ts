@@ -82,7 +82,7 @@ export function renderConverseStream(
     chunk(
       "metadata",
       {
-        usage: converseUsage(generation),
+        usage: converseUsage(generation, context.metrics),
         metrics: { latencyMs: context.metrics.invocationLatencyMs },
         ...(context.guardrailTrace !== undefined
           ? { trace: { guardrail: context.guardrailTrace } }

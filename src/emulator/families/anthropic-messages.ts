@@ -3,9 +3,15 @@
 
 import type { CatalogModel } from "../catalog/catalog-model.js";
 import { awsErrors } from "../emulator-error.js";
+import { IMAGE_INPUT_TOKENS } from "../operations/model-invocation.js";
+import { CachePrefix, ttlOf } from "../state/cache-prefix.js";
+import { countTokens } from "../state/count-tokens.js";
+import type { CacheCheckpoint } from "../state/prompt-cache.js";
 import { compileBodySchema } from "./body-schema.js";
+import { invocationMetricsPayload } from "./invocation-metrics-payload.js";
 import type {
   Generation,
+  InvocationMetrics,
   RenderContext,
   StopReason,
   StreamChunk,
@@ -79,6 +85,7 @@ const checkBody = compileBodySchema({
 interface AnthropicBlock {
   type: string;
   text?: string;
+  cache_control?: unknown;
   id?: string;
   name?: string;
   input?: unknown;
@@ -144,12 +151,19 @@ export const anthropicMessages: TextDialect = {
     if (system) texts.push(system);
     const turns: Turn[] = request.messages.map((message) => {
       const blocks = blocksOf(message.content);
+      // Each text block counts on its own (`pieces`); the turn's text joins them with a
+      // newline, except after a block that closes a cached prefix: a cache point adds no text.
+      const pieces: string[] = [];
       const text: string[] = [];
       const toolCalls: { id: string; name: string; input: unknown }[] = [];
       const toolResults: { toolUseId: string; text: string }[] = [];
+      let afterCachePoint = false;
       for (const block of blocks) {
-        if (block.type === "text" && typeof block.text === "string") text.push(block.text);
-        else if (block.type === "image" || block.type === "document") imageCount++;
+        if (block.type === "text" && typeof block.text === "string") {
+          pieces.push(block.text);
+          if (afterCachePoint && text.length > 0) text[text.length - 1] += block.text;
+          else text.push(block.text);
+        } else if (block.type === "image" || block.type === "document") imageCount++;
         else if (block.type === "tool_use") {
           toolCalls.push({
             id: String(block.id),
@@ -162,8 +176,9 @@ export const anthropicMessages: TextDialect = {
           toolResults.push({ toolUseId: String(block.tool_use_id), text: resultText });
           texts.push(resultText);
         }
+        afterCachePoint = block.cache_control != null;
       }
-      texts.push(...text);
+      texts.push(...pieces);
       return { role: message.role, text: text.join("\n"), toolCalls, toolResults };
     });
     const tools: ToolSpec[] = (request.tools ?? []).map((tool) => ({
@@ -173,6 +188,7 @@ export const anthropicMessages: TextDialect = {
     }));
     for (const tool of tools)
       texts.push(tool.name, tool.description ?? "", JSON.stringify(tool.inputSchema));
+    const cachePoints = cachePointsOf(request);
 
     return {
       kind: "text",
@@ -185,6 +201,7 @@ export const anthropicMessages: TextDialect = {
       toolChoice: request.tool_choice ?? { type: tools.length ? "auto" : "none" },
       imageCount,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(cachePoints ? { cachePoints } : {}),
     };
   },
 
@@ -203,7 +220,7 @@ export const anthropicMessages: TextDialect = {
       content,
       stop_reason: STOP_REASONS[generation.stopReason],
       stop_sequence: generation.stopSequence ?? null,
-      usage: { input_tokens: generation.inputTokens, output_tokens: generation.outputTokens },
+      usage: claudeUsage(context.metrics, generation.outputTokens),
     };
   },
 
@@ -221,7 +238,7 @@ export const anthropicMessages: TextDialect = {
             content: [],
             stop_reason: null,
             stop_sequence: null,
-            usage: { input_tokens: generation.inputTokens, output_tokens: 1 },
+            usage: claudeUsage(context.metrics, 1),
           },
         },
       },
@@ -287,17 +304,96 @@ export const anthropicMessages: TextDialect = {
       final: true,
       payload: {
         type: "message_stop",
-        "amazon-bedrock-invocationMetrics": {
-          inputTokenCount: context.metrics.inputTokens,
-          outputTokenCount: context.metrics.outputTokens,
-          invocationLatency: context.metrics.invocationLatencyMs,
-          firstByteLatency: context.metrics.firstByteLatencyMs,
-        },
+        "amazon-bedrock-invocationMetrics": invocationMetricsPayload(context.metrics),
       },
     });
     return chunks;
   },
 };
+
+/**
+ * Claude's `usage`: `input_tokens` is the input not read from nor written to the cache; models
+ * that cache add `cache_creation_input_tokens` and `cache_read_input_tokens`, as the AWS
+ * example bodies show them.
+ */
+function claudeUsage(metrics: InvocationMetrics, outputTokens: number) {
+  return {
+    input_tokens: metrics.inputTokens,
+    ...(metrics.cache
+      ? {
+          cache_creation_input_tokens: metrics.cache.writeTokens,
+          cache_read_input_tokens: metrics.cache.readTokens,
+        }
+      : {}),
+    output_tokens: outputTokens,
+  };
+}
+
+type CacheBlock = AnthropicBlock | { name: string; cache_control?: unknown };
+
+/** A block as fingerprinted: without its `cache_control`, which marks the prefix, not part of it. */
+function withoutMarker(block: CacheBlock): unknown {
+  const { cache_control: _marker, ...rest } = block;
+  return rest;
+}
+
+/**
+ * The request's cache checkpoints (a `cache_control` closes the prefix at the end of its block),
+ * measured in cache order — tools, system, messages — and counted as `parseRequest` counts the
+ * input; undefined when no block carries one.
+ */
+function cachePointsOf(request: {
+  system?: string | AnthropicBlock[];
+  messages: { content: string | AnthropicBlock[] }[];
+  tools?: { name: string; description?: string; input_schema?: unknown; cache_control?: unknown }[];
+}): readonly CacheCheckpoint[] | undefined {
+  const tools = request.tools ?? [];
+  const system = typeof request.system === "string" ? [] : (request.system ?? []);
+  const marked =
+    tools.some((tool) => tool.cache_control != null) ||
+    system.some((block) => block.cache_control != null) ||
+    request.messages.some(
+      (message) =>
+        typeof message.content !== "string" &&
+        message.content.some((block) => block.cache_control != null),
+    );
+  if (!marked) return undefined;
+  const prefix = new CachePrefix();
+  prefix.field("tools");
+  for (const tool of tools) {
+    prefix.add(
+      withoutMarker(tool),
+      countTokens(tool.name) +
+        countTokens(tool.description ?? "") +
+        countTokens(JSON.stringify(tool.input_schema ?? { type: "object" })),
+    );
+    if (tool.cache_control != null) prefix.mark("tools", ttlOf(tool.cache_control));
+  }
+  prefix.field("system");
+  if (typeof request.system === "string") prefix.text(request.system, request.system);
+  for (const block of system) {
+    prefix.text(withoutMarker(block), block.text ?? "");
+    if (block.cache_control != null) prefix.mark("system", ttlOf(block.cache_control));
+  }
+  prefix.field("messages");
+  for (const message of request.messages as {
+    role?: string;
+    content: string | AnthropicBlock[];
+  }[]) {
+    prefix.add(message.role ?? "", 0);
+    for (const block of blocksOf(message.content)) {
+      const part = withoutMarker(block);
+      if (block.type === "text" && typeof block.text === "string") prefix.text(part, block.text);
+      else if (block.type === "image" || block.type === "document")
+        prefix.add(part, IMAGE_INPUT_TOKENS);
+      else if (block.type === "tool_use") prefix.text(part, JSON.stringify(block.input ?? {}));
+      else if (block.type === "tool_result") prefix.text(part, textOfToolResult(block.content));
+      else prefix.add(part, 0);
+      if (block.cache_control != null) prefix.mark("messages", ttlOf(block.cache_control));
+    }
+  }
+  return prefix.checkpoints();
+}
 
 function messageId(requestId: string): string {
   return `msg_bdrk_${requestId.replace(/-/g, "").slice(-24)}`;

@@ -11,5 +11,12 @@ export function invocationMetricsPayload(metrics: InvocationMetrics): Record<str
     outputTokenCount: metrics.outputTokens,
     invocationLatency: metrics.invocationLatencyMs,
     firstByteLatency: metrics.firstByteLatencyMs,
+    // Models that cache add the cache counters (bedrock-facts.md §2.4).
+    ...(metrics.cache
+      ? {
+          cacheReadInputTokenCount: metrics.cache.readTokens,
+          cacheWriteInputTokenCount: metrics.cache.writeTokens,
+        }
+      : {}),
   };
 }

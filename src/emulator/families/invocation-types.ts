@@ -1,4 +1,5 @@
 import type { CatalogModel } from "../catalog/catalog-model.js";
+import type { CacheCheckpoint } from "../state/prompt-cache.js";
 
 /** A tool the caller offers the model, in JSON Schema terms. */
 export interface ToolSpec {
@@ -50,6 +51,8 @@ export interface TextCall {
   readonly temperature?: number;
   /** Which of a family's body forms the request used, when it has several (Mistral `chat`). */
   readonly bodyForm?: string;
+  /** The prompt-cache checkpoints the request places, in prompt order; absent when none. */
+  readonly cachePoints?: readonly CacheCheckpoint[];
 }
 
 /** An embedding request: one or more texts. */
@@ -99,10 +102,16 @@ export interface Generation {
 
 /** Token counts and latency reported with a reply (headers, invocation metrics, usage). */
 export interface InvocationMetrics {
+  /** Input tokens not read from nor written to the prompt cache (all of them without caching). */
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly invocationLatencyMs: number;
   readonly firstByteLatencyMs: number;
+  /**
+   * Input tokens read from and written to the prompt cache; set (0 when nothing was cached) for
+   * models that cache, which report them, and absent for the others.
+   */
+  readonly cache?: { readonly readTokens: number; readonly writeTokens: number };
 }
 
 /** One model-native stream chunk and how many output tokens it carries (for pacing). */

@@ -4,10 +4,15 @@
 
 import type { CatalogModel } from "../catalog/catalog-model.js";
 import { awsErrors } from "../emulator-error.js";
+import { IMAGE_INPUT_TOKENS } from "../operations/model-invocation.js";
+import { CachePrefix, ttlOf } from "../state/cache-prefix.js";
+import { countTokens } from "../state/count-tokens.js";
+import type { CacheCheckpoint } from "../state/prompt-cache.js";
 import { cachedBodyCheck } from "./cached-body-check.js";
 import { invocationMetricsPayload } from "./invocation-metrics-payload.js";
 import type {
   Generation,
+  InvocationMetrics,
   RenderContext,
   StopReason,
   StreamChunk,
@@ -169,10 +174,12 @@ interface NovaBlock {
   document?: unknown;
   toolUse?: { toolUseId: string; name: string; input: unknown };
   toolResult?: { toolUseId: string; content: { text?: string; json?: unknown }[] };
+  /** A cache point, alone or on a text block (closing the prefix after the text). */
+  cachePoint?: unknown;
 }
 
 interface NovaRequest {
-  system?: { text?: string }[];
+  system?: { text?: string; cachePoint?: unknown }[];
   messages: { role: "user" | "assistant"; content: NovaBlock[] }[];
   inferenceConfig?: {
     maxTokens?: number;
@@ -181,7 +188,10 @@ interface NovaRequest {
     stopSequences?: string[];
   };
   toolConfig?: {
-    tools: { toolSpec?: { name: string; description?: string; inputSchema: { json: unknown } } }[];
+    tools: {
+      toolSpec?: { name: string; description?: string; inputSchema: { json: unknown } };
+      cachePoint?: unknown;
+    }[];
     toolChoice?: { auto?: object; any?: object; tool?: { name: string } };
   };
 }
@@ -224,12 +234,19 @@ export const novaMessages: TextDialect = {
 
     let imageCount = 0;
     const turns: Turn[] = request.messages.map((message) => {
+      // Each text block counts on its own (`pieces`); the turn's text joins them with a
+      // newline, except across a cache point, which marks a place and adds no text.
+      const pieces: string[] = [];
       const text: string[] = [];
       const toolCalls: ToolCall[] = [];
       const toolResults: { toolUseId: string; text: string }[] = [];
+      let afterCachePoint = false;
       for (const block of message.content) {
-        if (block.text !== undefined) text.push(block.text);
-        else if (block.image || block.video || block.audio || block.document) {
+        if (block.text !== undefined) {
+          pieces.push(block.text);
+          if (afterCachePoint && text.length > 0) text[text.length - 1] += block.text;
+          else text.push(block.text);
+        } else if (block.image || block.video || block.audio || block.document) {
           if (!acceptsImages) {
             throw awsErrors.validation(
               `The model ${model.modelId} accepts text only; remove the image, video, audio and document blocks.`,
@@ -250,8 +267,9 @@ export const novaMessages: TextDialect = {
           toolResults.push({ toolUseId: block.toolResult.toolUseId, text: resultText });
           texts.push(resultText);
         }
+        afterCachePoint = block.cachePoint !== undefined;
       }
-      texts.push(...text);
+      texts.push(...pieces);
       return { role: message.role, text: text.join("\n"), toolCalls, toolResults };
     });
 
@@ -271,6 +289,7 @@ export const novaMessages: TextDialect = {
     for (const tool of tools)
       texts.push(tool.name, tool.description ?? "", JSON.stringify(tool.inputSchema));
     const choice = request.toolConfig?.toolChoice;
+    const cachePoints = cachePointsOf(request);
 
     return {
       kind: "text",
@@ -287,10 +306,11 @@ export const novaMessages: TextDialect = {
           : { type: tools.length ? "auto" : "none" },
       imageCount,
       ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
+      ...(cachePoints ? { cachePoints } : {}),
     };
   },
 
-  renderResponse(generation: Generation) {
+  renderResponse(generation: Generation, context: RenderContext) {
     const content: unknown[] = [];
     if (generation.text || generation.toolCalls.length === 0)
       content.push({ text: generation.text });
@@ -299,7 +319,7 @@ export const novaMessages: TextDialect = {
     return {
       output: { message: { content, role: "assistant" } },
       stopReason: STOP_REASONS[generation.stopReason],
-      usage: usageOf(generation),
+      usage: usageOf(generation, context.metrics),
     };
   },
 
@@ -347,7 +367,7 @@ export const novaMessages: TextDialect = {
       outputTokens: 0,
       final: true,
       payload: {
-        metadata: { usage: usageOf(generation), metrics: {}, trace: {} },
+        metadata: { usage: usageOf(generation, context.metrics), metrics: {}, trace: {} },
         "amazon-bedrock-invocationMetrics": invocationMetricsPayload(context.metrics),
       },
     });
@@ -355,12 +375,73 @@ export const novaMessages: TextDialect = {
   },
 };
 
-function usageOf(generation: Generation) {
+/**
+ * Nova's `usage`: `inputTokens` is the input not read from nor written to the prompt cache, and
+ * the cache counts follow under Nova's own names (`...TokenCount`).
+ */
+function usageOf(generation: Generation, metrics: InvocationMetrics) {
+  const read = metrics.cache?.readTokens ?? 0;
+  const write = metrics.cache?.writeTokens ?? 0;
   return {
-    inputTokens: generation.inputTokens,
+    inputTokens: metrics.inputTokens,
     outputTokens: generation.outputTokens,
-    totalTokens: generation.inputTokens + generation.outputTokens,
-    cacheReadInputTokenCount: 0,
-    cacheWriteInputTokenCount: 0,
+    totalTokens: metrics.inputTokens + read + write + generation.outputTokens,
+    cacheReadInputTokenCount: read,
+    cacheWriteInputTokenCount: write,
   };
+}
+
+/**
+ * The request's cache checkpoints, measured in cache order (tools, system, messages) and
+ * counted as `parseRequest` counts the input; undefined when it places none. A `cachePoint` on
+ * a text block closes the prefix after that text, as in the AWS InvokeModel example.
+ */
+function cachePointsOf(request: NovaRequest): readonly CacheCheckpoint[] | undefined {
+  const tools = request.toolConfig?.tools ?? [];
+  const marked =
+    tools.some((tool) => tool.cachePoint !== undefined) ||
+    (request.system ?? []).some((block) => block.cachePoint !== undefined) ||
+    request.messages.some((message) =>
+      message.content.some((block) => block.cachePoint !== undefined),
+    );
+  if (!marked) return undefined;
+  const prefix = new CachePrefix();
+  prefix.field("tools");
+  for (const tool of tools) {
+    if (tool.toolSpec) {
+      const spec = tool.toolSpec;
+      prefix.add(
+        spec,
+        countTokens(spec.name) +
+          countTokens(spec.description ?? "") +
+          countTokens(JSON.stringify(spec.inputSchema.json)),
+      );
+    }
+    if (tool.cachePoint !== undefined) prefix.mark("tools", ttlOf(tool.cachePoint));
+  }
+  prefix.field("system");
+  for (const block of request.system ?? []) {
+    prefix.text(block.text ?? "", block.text ?? "");
+    if (block.cachePoint !== undefined) prefix.mark("system", ttlOf(block.cachePoint));
+  }
+  prefix.field("messages");
+  for (const message of request.messages) {
+    prefix.add(message.role, 0);
+    for (const block of message.content) {
+      const { cachePoint, ...part } = block;
+      if (block.text !== undefined) prefix.text(part, block.text);
+      else if (block.image || block.video || block.audio || block.document)
+        prefix.add(part, IMAGE_INPUT_TOKENS);
+      else if (block.toolUse) prefix.text(part, JSON.stringify(block.toolUse.input));
+      else if (block.toolResult)
+        prefix.text(
+          part,
+          block.toolResult.content
+            .map((item) => item.text ?? (item.json !== undefined ? JSON.stringify(item.json) : ""))
+            .join("\n"),
+        );
+      if (cachePoint !== undefined) prefix.mark("messages", ttlOf(cachePoint));
+    }
+  }
+  return prefix.checkpoints();
 }

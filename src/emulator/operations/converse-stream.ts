@@ -7,6 +7,7 @@ import {
 import { type ConverseEvent, renderConverseStream } from "../converse/render-converse-stream.js";
 import { guardGeneration } from "../guardrails/guard-generation.js";
 import type { Operation } from "../server/operation.js";
+import type { CacheUsage } from "../state/prompt-cache.js";
 import { encodeEvent } from "../wire/event-stream-encoder.js";
 import {
   admit,
@@ -14,6 +15,7 @@ import {
   inputTokensOf,
   malformReply,
   paceStream,
+  planCache,
   plannedMetrics,
 } from "./model-invocation.js";
 
@@ -25,6 +27,7 @@ export const converseStream: Operation = {
     const prepared = prepareConverse(request, params, state, true);
     const { resolved, mapped } = prepared;
     const inputTokens = inputTokensOf(mapped.call);
+    const cache = planCache(state, resolved, mapped.call, "converse");
     const lease = admit(state, resolved, inputTokens, mapped.reserveTokens);
     const fault = state.faults.draw("ConverseStream", { streaming: true, text: true });
     const error = faultError(fault);
@@ -34,14 +37,18 @@ export const converseStream: Operation = {
     }
     // With a guardrail the whole reply is assessed before the first event, as in the default
     // synchronous stream processing mode.
-    const guarded = guardGeneration(prepared.guardrail, mapped.guardedInput, () =>
-      malformReply(
+    // A blocked input never reaches the model, so it neither reads nor writes the cache.
+    const cached: { usage?: CacheUsage } = {};
+    const guarded = guardGeneration(prepared.guardrail, mapped.guardedInput, () => {
+      cache.commit();
+      cached.usage = cache.usage;
+      return malformReply(
         state.responder.generate(mapped.call, responderContextFor(state, resolved, inputTokens)),
         fault,
-      ),
-    );
+      );
+    });
     const { generation } = guarded;
-    const metrics = plannedMetrics(state, resolved, generation);
+    const metrics = plannedMetrics(state, resolved, generation, cached.usage);
     const trace = guardrailTraceOf(prepared, guarded);
     const chunks = renderConverseStream(generation, {
       metrics,
@@ -57,6 +64,7 @@ export const converseStream: Operation = {
         chunks,
         fault,
         lease,
+        cacheReadTokens: cached.usage?.readTokens ?? 0,
         generation,
         encode: (chunk) => {
           const { event, body } = chunk.payload as ConverseEvent;

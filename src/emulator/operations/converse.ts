@@ -7,11 +7,13 @@ import {
 import { renderConverseResponse } from "../converse/render-converse-response.js";
 import { guardGeneration } from "../guardrails/guard-generation.js";
 import type { Operation } from "../server/operation.js";
+import type { CacheUsage } from "../state/prompt-cache.js";
 import {
   admit,
   faultError,
   inputTokensOf,
   malformReply,
+  planCache,
   plannedMetrics,
   replyOutcome,
   waitForReply,
@@ -25,20 +27,25 @@ export const converse: Operation = {
     const prepared = prepareConverse(request, params, state, false);
     const { resolved, mapped } = prepared;
     const inputTokens = inputTokensOf(mapped.call);
+    const cache = planCache(state, resolved, mapped.call, "converse");
     const lease = admit(state, resolved, inputTokens, mapped.reserveTokens);
     let released = false;
     try {
       const fault = state.faults.draw("Converse", { streaming: false, text: true });
       const error = faultError(fault);
       if (error) throw error;
-      const guarded = guardGeneration(prepared.guardrail, mapped.guardedInput, () =>
-        malformReply(
+      // A blocked input never reaches the model, so it neither reads nor writes the cache.
+      const cached: { usage?: CacheUsage } = {};
+      const guarded = guardGeneration(prepared.guardrail, mapped.guardedInput, () => {
+        cache.commit();
+        cached.usage = cache.usage;
+        return malformReply(
           state.responder.generate(mapped.call, responderContextFor(state, resolved, inputTokens)),
           fault,
-        ),
-      );
+        );
+      });
       const { generation } = guarded;
-      const metrics = plannedMetrics(state, resolved, generation);
+      const metrics = plannedMetrics(state, resolved, generation, cached.usage);
       state.stats.inFlight++;
       try {
         await waitForReply(state, request, metrics);
@@ -53,7 +60,7 @@ export const converse: Operation = {
           ...(trace ? { guardrailTrace: trace } : {}),
         }),
       );
-      lease.release(generation.outputTokens);
+      lease.release(generation.outputTokens, cached.usage?.readTokens);
       released = true;
       const reset = fault === "connectionReset";
       state.stats.record({

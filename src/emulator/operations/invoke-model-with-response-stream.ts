@@ -11,6 +11,7 @@ import {
   malformReply,
   paceStream,
   parseJsonBody,
+  planCache,
   plannedMetrics,
   requireCapability,
   resolveModel,
@@ -47,6 +48,7 @@ export const invokeModelWithResponseStream: Operation = {
       throw awsErrors.validation("The model is unsupported for streaming.");
     const call = dialect.parseRequest(body, resolved.model);
     const inputTokens = inputTokensOf(call);
+    const cache = planCache(state, resolved, call, "invoke");
     const lease = admit(state, resolved, inputTokens, call.maxTokens);
     const fault = state.faults.draw("InvokeModelWithResponseStream", {
       streaming: true,
@@ -57,6 +59,7 @@ export const invokeModelWithResponseStream: Operation = {
       lease.release(0);
       throw error;
     }
+    cache.commit();
     const generation = malformReply(
       state.responder.generate(call, {
         model: resolved.model,
@@ -67,7 +70,7 @@ export const invokeModelWithResponseStream: Operation = {
       }),
       fault,
     );
-    const metrics = plannedMetrics(state, resolved, generation);
+    const metrics = plannedMetrics(state, resolved, generation, cache.usage);
     const chunks = dialect.renderStream(generation, {
       model: resolved.model,
       requestId: request.requestId,
@@ -86,6 +89,7 @@ export const invokeModelWithResponseStream: Operation = {
         chunks,
         fault,
         lease,
+        cacheReadTokens: cache.usage.readTokens,
         generation,
         encode: (chunk, index) =>
           encodeEvent("chunk", {

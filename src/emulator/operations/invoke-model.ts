@@ -15,12 +15,14 @@ import type { Operation } from "../server/operation.js";
 import { countTokens } from "../state/count-tokens.js";
 import type { EmulatorState } from "../state/emulator-state.js";
 import type { FaultKind } from "../state/fault-plan.js";
+import type { CachePlan } from "../state/prompt-cache.js";
 import {
   admit,
   faultError,
   inputTokensOf,
   malformReply,
   parseJsonBody,
+  planCache,
   plannedMetrics,
   replyOutcome,
   resolveModel,
@@ -64,6 +66,8 @@ interface Demand {
   readonly maxTokens: number;
   /** Text replies can also get the malformed-output faults. */
   readonly text: boolean;
+  /** What the prompt cache does for the call (text calls with cache points). */
+  readonly cache?: CachePlan;
 }
 
 /** What the model produced, and how to write it as the family's response body. */
@@ -76,7 +80,9 @@ function invokeText(invocation: Invocation, dialect: TextDialect, json: unknown)
   const { state, request, resolved } = invocation;
   const call = dialect.parseRequest(json, resolved.model);
   const inputTokens = inputTokensOf(call);
-  return answer(invocation, { inputTokens, maxTokens: call.maxTokens, text: true }, (fault) => {
+  const cache = planCache(state, resolved, call, "invoke");
+  const demand = { inputTokens, maxTokens: call.maxTokens, text: true, cache };
+  return answer(invocation, demand, (fault) => {
     const generation = malformReply(
       state.responder.generate(call, {
         model: resolved.model,
@@ -166,11 +172,14 @@ async function answer(
     const fault = state.faults.draw("InvokeModel", { streaming: false, text: demand.text });
     const error = faultError(fault);
     if (error) throw error;
+    demand.cache?.commit();
     const reply = produce(fault);
-    const metrics = plannedMetrics(state, resolved, {
-      inputTokens: demand.inputTokens,
-      outputTokens: reply.outputTokens,
-    });
+    const metrics = plannedMetrics(
+      state,
+      resolved,
+      { inputTokens: demand.inputTokens, outputTokens: reply.outputTokens },
+      demand.cache?.usage,
+    );
     state.stats.inFlight++;
     try {
       await waitForReply(state, request, metrics);
@@ -178,7 +187,7 @@ async function answer(
       state.stats.inFlight--;
     }
     const responseBody = JSON.stringify(reply.body(metrics));
-    lease.release(reply.outputTokens);
+    lease.release(reply.outputTokens, demand.cache?.usage.readTokens);
     released = true;
     const reset = fault === "connectionReset";
     state.stats.record({

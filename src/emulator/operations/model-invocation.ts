@@ -11,6 +11,7 @@ import { ConnectionReset, type EmulatorRequest } from "../server/emulator-reques
 import { countTokens } from "../state/count-tokens.js";
 import type { EmulatorState } from "../state/emulator-state.js";
 import type { FaultKind } from "../state/fault-plan.js";
+import type { CacheApi, CachePlan, CacheUsage } from "../state/prompt-cache.js";
 import type { QuotaLease } from "../state/quota-ledger.js";
 import { encodeException } from "../wire/event-stream-encoder.js";
 
@@ -49,6 +50,19 @@ export function inputTokensOf(call: TextCall): number {
 /** Quota keys a model's per-model settings (latency) may be configured under. */
 export function settingKeys(resolved: ResolvedModel): string[] {
   return [resolved.requestedId, resolved.quotaKey, resolved.model.modelId];
+}
+
+/**
+ * Looks a call's cache points up in the prompt cache (throws Bedrock's refusals of cache points
+ * the model does not take). Commit the plan once the call is admitted and past its fault draw.
+ */
+export function planCache(
+  state: EmulatorState,
+  resolved: ResolvedModel,
+  call: TextCall,
+  api: CacheApi,
+): CachePlan {
+  return state.promptCache.plan(resolved.model, call.cachePoints ?? [], api);
 }
 
 /** Admits a call against its quota (throws ThrottlingException / ServiceUnavailableException). */
@@ -113,20 +127,28 @@ export function replyOutcome(fault: FaultKind | undefined): string {
     : "ok";
 }
 
-/** Planned latencies for a generation: first byte, and the whole invocation. */
+/**
+ * Planned latencies for a generation (first byte, and the whole invocation) and its token
+ * counts: the input less what the prompt cache read or wrote, with the cache counts for models
+ * that cache.
+ */
 export function plannedMetrics(
   state: EmulatorState,
   resolved: ResolvedModel,
   generation: Pick<Generation, "inputTokens" | "outputTokens">,
+  cache?: CacheUsage,
 ): InvocationMetrics {
   const keys = settingKeys(resolved);
   const firstByte = state.latency.firstTokenMs(keys);
   const output = state.latency.outputMs(keys, generation.outputTokens);
+  const read = cache?.readTokens ?? 0;
+  const write = cache?.writeTokens ?? 0;
   return {
-    inputTokens: generation.inputTokens,
+    inputTokens: Math.max(0, generation.inputTokens - read - write),
     outputTokens: generation.outputTokens,
     firstByteLatencyMs: Math.round(firstByte),
     invocationLatencyMs: Math.round(firstByte + output),
+    ...(resolved.model.promptCache ? { cache: { readTokens: read, writeTokens: write } } : {}),
   };
 }
 
@@ -136,6 +158,12 @@ export function usageHeaders(metrics: InvocationMetrics): Record<string, string>
     "x-amzn-bedrock-input-token-count": String(metrics.inputTokens),
     "x-amzn-bedrock-output-token-count": String(metrics.outputTokens),
     "x-amzn-bedrock-invocation-latency": String(metrics.invocationLatencyMs),
+    ...(metrics.cache
+      ? {
+          "x-amzn-bedrock-cache-read-input-token-count": String(metrics.cache.readTokens),
+          "x-amzn-bedrock-cache-write-input-token-count": String(metrics.cache.writeTokens),
+        }
+      : {}),
   };
 }
 
@@ -145,6 +173,8 @@ export interface StreamPlan {
   readonly chunks: readonly StreamChunk[];
   readonly fault: FaultKind | undefined;
   readonly lease: QuotaLease;
+  /** Input tokens read from the prompt cache: given back to the quota when the call ends. */
+  readonly cacheReadTokens?: number;
   readonly generation: Generation;
   /** Encodes one chunk as an event-stream frame. */
   encode(chunk: StreamChunk, index: number): Uint8Array;
@@ -167,7 +197,7 @@ export function paceStream(
   const abandon = () => {
     if (progress.started) return;
     progress.started = true;
-    plan.lease.release(0);
+    plan.lease.release(0, plan.cacheReadTokens);
     state.stats.record({
       operation: plan.operation,
       modelId: plan.resolved.requestedId,
@@ -227,7 +257,7 @@ async function* paceFrames(
     throw error;
   } finally {
     state.stats.inFlight--;
-    plan.lease.release(outputTokens);
+    plan.lease.release(outputTokens, plan.cacheReadTokens);
     state.stats.record({
       operation: plan.operation,
       modelId: plan.resolved.requestedId,

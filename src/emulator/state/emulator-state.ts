@@ -16,6 +16,7 @@ import { toolUseStage } from "../responders/tool-use-stage.js";
 import { EmulatorStats } from "./emulator-stats.js";
 import { checkFaultRates, FaultPlan } from "./fault-plan.js";
 import { LatencyModel } from "./latency-model.js";
+import { PromptCache } from "./prompt-cache.js";
 import { QuotaLedger } from "./quota-ledger.js";
 import { RequestLog } from "./request-log.js";
 import { SeededRandom } from "./seeded-random.js";
@@ -37,6 +38,8 @@ export class EmulatorState {
   faults: FaultPlan;
   readonly stats: EmulatorStats;
   readonly requestLog: RequestLog;
+  /** Prompt prefixes cached by cache points, per model, expiring on the clock. */
+  readonly promptCache: PromptCache;
   readonly responder: TextResponder;
   readonly #stageFactory: StageFactory;
   /** Separate streams, so turning jitter on does not change which requests get faults. */
@@ -65,6 +68,7 @@ export class EmulatorState {
     this.faults = new FaultPlan(config.faults, this.#faultRandom);
     this.stats = new EmulatorStats(clock);
     this.requestLog = new RequestLog(config.requestLog);
+    this.promptCache = new PromptCache(clock);
     this.responder = new TextResponder(stageFactory(config));
   }
 
@@ -88,11 +92,15 @@ export class EmulatorState {
     return next;
   }
 
-  /** Clears statistics and quota usage and restarts the random streams from the seed. */
+  /**
+   * Clears statistics, quota usage and the prompt cache and restarts the random streams from
+   * the seed.
+   */
   reset(): void {
     this.stats.reset();
     this.requestLog.clear();
     this.quotas.reset();
+    this.promptCache.reset();
     this.#restartRandom();
     this.#requestCounter = 0;
   }

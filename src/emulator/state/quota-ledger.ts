@@ -18,8 +18,11 @@ export interface QuotaDemand {
 export interface QuotaLease {
   /** The quota tokens charged at admission: `input + max_tokens × burndown`. */
   readonly reservation: number;
-  /** Returns the unused reservation, given what the request really produced. */
-  release(outputTokens: number): void;
+  /**
+   * Returns the unused reservation, given what the request really produced, and the input
+   * tokens that turned out not to count (those read from the prompt cache).
+   */
+  release(outputTokens: number, uncountedInputTokens?: number): void;
 }
 
 /** The limits in force for one quota key at one moment; a missing limit is unlimited. */
@@ -223,12 +226,14 @@ export class QuotaLedger {
     let released = false;
     return {
       reservation,
-      release: (outputTokens: number) => {
+      release: (outputTokens: number, uncountedInputTokens = 0) => {
         if (released) return;
         released = true;
         state.inFlight--;
         const used = Math.min(demand.maxTokens, Math.max(0, outputTokens));
-        const refund = (demand.maxTokens - used) * demand.outputBurndown;
+        // Cache reads are reserved with the input and released at settlement (prompt-cache.ts).
+        const uncounted = Math.min(demand.inputTokens, Math.max(0, uncountedInputTokens));
+        const refund = (demand.maxTokens - used) * demand.outputBurndown + uncounted;
         if (refund <= 0) return;
         // Back to the bucket that was charged (even if the table changed meanwhile), capped
         // at its capacity; and to the day only if the day it was charged to is still current.
