@@ -99,13 +99,11 @@ export function converseToTextCall(
         `The content field in the Message object at messages.${index} is empty. Add a ContentBlock object to the content field and try again.`,
       );
     }
-    // Each text block counts on its own (`pieces`); the turn's text joins them with a newline,
-    // except across a cache point, which marks a place in the prompt and adds no text.
-    const pieces: string[] = [];
+    // The turn's text blocks join with a newline, except across a cache point, which marks a
+    // place in the prompt and adds no text: the text either side reads on as one.
     const turnTexts: string[] = [];
     let afterCachePoint = false;
     const addText = (text: string) => {
-      pieces.push(text);
       if (afterCachePoint && turnTexts.length > 0) turnTexts[turnTexts.length - 1] += text;
       else turnTexts.push(text);
     };
@@ -167,7 +165,7 @@ export function converseToTextCall(
         );
       }
     }
-    texts.push(...pieces);
+    texts.push(...turnTexts);
     turns.push({ role: message.role, text: turnTexts.join("\n"), toolCalls, toolResults });
   });
 

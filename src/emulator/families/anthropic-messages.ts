@@ -151,16 +151,14 @@ export const anthropicMessages: TextDialect = {
     if (system) texts.push(system);
     const turns: Turn[] = request.messages.map((message) => {
       const blocks = blocksOf(message.content);
-      // Each text block counts on its own (`pieces`); the turn's text joins them with a
-      // newline, except after a block that closes a cached prefix: a cache point adds no text.
-      const pieces: string[] = [];
+      // Text blocks join with a newline, except after a block that closes a cached prefix: a
+      // cache point marks a place in the prompt and adds no text.
       const text: string[] = [];
       const toolCalls: { id: string; name: string; input: unknown }[] = [];
       const toolResults: { toolUseId: string; text: string }[] = [];
       let afterCachePoint = false;
       for (const block of blocks) {
         if (block.type === "text" && typeof block.text === "string") {
-          pieces.push(block.text);
           if (afterCachePoint && text.length > 0) text[text.length - 1] += block.text;
           else text.push(block.text);
         } else if (block.type === "image" || block.type === "document") imageCount++;
@@ -178,7 +176,7 @@ export const anthropicMessages: TextDialect = {
         }
         afterCachePoint = block.cache_control != null;
       }
-      texts.push(...pieces);
+      texts.push(...text);
       return { role: message.role, text: text.join("\n"), toolCalls, toolResults };
     });
     const tools: ToolSpec[] = (request.tools ?? []).map((tool) => ({

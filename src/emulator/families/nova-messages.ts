@@ -234,16 +234,14 @@ export const novaMessages: TextDialect = {
 
     let imageCount = 0;
     const turns: Turn[] = request.messages.map((message) => {
-      // Each text block counts on its own (`pieces`); the turn's text joins them with a
-      // newline, except across a cache point, which marks a place and adds no text.
-      const pieces: string[] = [];
+      // Text blocks join with a newline, except across a cache point, which marks a place in
+      // the prompt and adds no text.
       const text: string[] = [];
       const toolCalls: ToolCall[] = [];
       const toolResults: { toolUseId: string; text: string }[] = [];
       let afterCachePoint = false;
       for (const block of message.content) {
         if (block.text !== undefined) {
-          pieces.push(block.text);
           if (afterCachePoint && text.length > 0) text[text.length - 1] += block.text;
           else text.push(block.text);
         } else if (block.image || block.video || block.audio || block.document) {
@@ -269,7 +267,7 @@ export const novaMessages: TextDialect = {
         }
         afterCachePoint = block.cachePoint !== undefined;
       }
-      texts.push(...pieces);
+      texts.push(...text);
       return { role: message.role, text: text.join("\n"), toolCalls, toolResults };
     });
 
