@@ -8,6 +8,8 @@
  * - profiles: https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
  * - burndown: https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-token-burndown.html
  * - limits per family: the model-parameters-*.html page each codec links to
+ * - prompt caching: https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html
+ *   (tokens per cache checkpoint; the 2026-05 table, where Sonnet 4.5 needs 4,096)
  * Where a figure is a judgement rather than a documented number, the entry says so.
  */
 import { amazonNova2Codec, amazonNovaCodec } from "./codecs/amazon-nova-codec.js";
@@ -60,6 +62,16 @@ export interface ModelCapabilities {
   readonly tools: boolean;
   /** Image parts in the input. */
   readonly images: boolean;
+  /**
+   * Prompt caching: cache points (Converse `cachePoint`, Claude `cache_control`) are honoured.
+   * Bedrock refuses them on other models, so they must not be sent there.
+   */
+  readonly promptCaching: boolean;
+  /**
+   * The fewest tokens a cache checkpoint must add to the prefix before it to be cached (a
+   * shorter one is accepted and not cached); 0 without prompt caching.
+   */
+  readonly promptCacheMinimumTokens: number;
 }
 
 interface EntryBase {
@@ -106,6 +118,8 @@ const TEXT_CAPABILITIES: ModelCapabilities = {
   countTokens: false,
   tools: false,
   images: false,
+  promptCaching: false,
+  promptCacheMinimumTokens: 0,
 };
 const NO_STREAM: ModelCapabilities = {
   streaming: false,
@@ -113,7 +127,15 @@ const NO_STREAM: ModelCapabilities = {
   countTokens: false,
   tools: false,
   images: false,
+  promptCaching: false,
+  promptCacheMinimumTokens: 0,
 };
+
+/** Prompt caching with this many tokens per cache checkpoint. */
+const caching = (promptCacheMinimumTokens: number): Partial<ModelCapabilities> => ({
+  promptCaching: true,
+  promptCacheMinimumTokens,
+});
 
 type TextSpec = Omit<
   TextModelEntry,
@@ -238,38 +260,46 @@ export const MODEL_CATALOG: readonly ModelEntry[] = [
   }),
   claude("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", 8192, {
     profiles: ["us"],
-    capabilities: { images: false },
+    capabilities: { images: false, ...caching(2048) },
   }),
   claude("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", 64000, {
     onDemand: false,
+    capabilities: caching(1024),
   }),
-  claude4("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", 64000, [
-    "us",
-    "eu",
-    "apac",
-    "global",
-  ]),
-  claude4("anthropic.claude-opus-4-20250514-v1:0", "Claude Opus 4", 32000, ["us"]),
-  claude4("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", 32000, ["us"]),
+  claude4(
+    "anthropic.claude-sonnet-4-20250514-v1:0",
+    "Claude Sonnet 4",
+    64000,
+    ["us", "eu", "apac", "global"],
+    { capabilities: caching(1024) },
+  ),
+  claude4("anthropic.claude-opus-4-20250514-v1:0", "Claude Opus 4", 32000, ["us"], {
+    capabilities: caching(1024),
+  }),
+  claude4("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", 32000, ["us"], {
+    capabilities: caching(1024),
+  }),
   claude4(
     "anthropic.claude-sonnet-4-5-20250929-v1:0",
     "Claude Sonnet 4.5",
     64000,
     ["us", "eu", "jp", "au", "global"],
-    { temperatureOrTopP: true },
+    { temperatureOrTopP: true, capabilities: caching(4096) },
   ),
   claude4(
     "anthropic.claude-haiku-4-5-20251001-v1:0",
     "Claude Haiku 4.5",
     64000,
     ["us", "eu", "jp", "au", "global"],
-    { temperatureOrTopP: true },
+    { temperatureOrTopP: true, capabilities: caching(4096) },
   ),
-  claude4("anthropic.claude-opus-4-5-20251101-v1:0", "Claude Opus 4.5", 64000, [
-    "us",
-    "eu",
-    "global",
-  ]),
+  claude4(
+    "anthropic.claude-opus-4-5-20251101-v1:0",
+    "Claude Opus 4.5",
+    64000,
+    ["us", "eu", "global"],
+    { capabilities: caching(4096) },
+  ),
 
   ...(
     [
@@ -288,7 +318,8 @@ export const MODEL_CATALOG: readonly ModelEntry[] = [
       maxOutputTokens: 10000,
       defaultMaxTokens: 5000,
       profiles: US_EU_APAC,
-      capabilities: { tools: true, images },
+      // "1K" tokens per checkpoint in the prompt-caching table.
+      capabilities: { tools: true, images, ...caching(1000) },
     }),
   ),
   text({
@@ -301,7 +332,7 @@ export const MODEL_CATALOG: readonly ModelEntry[] = [
     defaultMaxTokens: 5000,
     onDemand: false,
     profiles: ["us"],
-    capabilities: { tools: true, images: true },
+    capabilities: { tools: true, images: true, ...caching(1000) },
   }),
   text({
     baseModelId: "amazon.nova-2-lite-v1:0",
@@ -556,6 +587,12 @@ export function familyDefaults(family: ModelFamily): ModelEntry {
     countTokens: members.some((entry) => entry.capabilities.countTokens),
     tools: members.some((entry) => entry.capabilities.tools),
     images: members.some((entry) => entry.capabilities.images),
+    // Unlike the rest, caching is assumed only when every member has it: Bedrock refuses a
+    // cache point on a model without caching, which costs more than a missed saving.
+    promptCaching: members.every((entry) => entry.capabilities.promptCaching),
+    promptCacheMinimumTokens: Math.max(
+      ...members.map((entry) => entry.capabilities.promptCacheMinimumTokens),
+    ),
   };
   const generic = {
     ...first,
