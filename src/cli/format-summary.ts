@@ -50,6 +50,14 @@ export function formatSummary(summary: RunSummary): string {
   lines.push(
     `${number(summary.requests)} requests · ${number(summary.throttles)} throttled · ${number(summary.retries)} retried · ${number(summary.inputTokens)} input / ${number(summary.outputTokens)} output tokens · ${dollars(summary.costUsd)}`,
   );
+  if (summary.cacheReadInputTokens > 0 || summary.cacheWriteInputTokens > 0) {
+    const saved = summary.cacheSavingsUsd;
+    lines.push(
+      `Prompt cache: ${number(summary.cacheReadInputTokens)} input tokens read, ${number(summary.cacheWriteInputTokens)} written · ${
+        saved < 0 ? `cost ${dollars(-saved)} more (the write premium)` : `saved ${dollars(saved)}`
+      }`,
+    );
+  }
   const reasons = Object.entries(summary.failuresByReason).sort((a, b) => b[1] - a[1]);
   if (reasons.length > 0) {
     lines.push("Failures by reason:");

@@ -1,9 +1,10 @@
 import type { Quarry } from "../client/create-quarry.js";
 import type { TextCallRequest, TextOutcome } from "../client/text-call.js";
 import { QuarryError } from "../errors/quarry-error.js";
-import type { Message, Usage } from "../models/model-codec.js";
+import type { ContentPart, Message, Usage } from "../models/model-codec.js";
 import type { JobSpec } from "./job-spec.js";
 import type { JournalEntry, JournalUsage } from "./journal.js";
+import type { PromptCachePlan } from "./plan-prompt-cache.js";
 import type { PreparedRecord } from "./prepare-record.js";
 import { buildRepairPrompt, type StructuredOutput } from "./structured-output.js";
 
@@ -15,6 +16,8 @@ export interface CallRecordContext {
   readonly output: StructuredOutput | undefined;
   /** Whether to ask Converse for native structured output (`outputConfig`). */
   readonly nativeStructuredOutput: boolean;
+  /** Where to place prompt-cache checkpoints; none when undefined. */
+  readonly promptCache?: PromptCachePlan;
   /** The price of a record's usage, in dollars (0 when unknown). */
   readonly costOf: (usage: JournalUsage) => number;
   readonly now: () => number;
@@ -33,7 +36,9 @@ export async function callRecord(
 ): Promise<JournalEntry> {
   const { spec, output, quarry } = context;
   const startedAt = context.now();
-  const messages: Message[] = [{ role: "user", content: record.prompt }];
+  const messages: Message[] = [
+    { role: "user", content: promptContent(record.prompt, context.promptCache) },
+  ];
   const usage = {
     inputTokens: 0,
     outputTokens: 0,
@@ -154,7 +159,13 @@ function requestFor(
   return {
     model: spec.model,
     messages: [...messages],
-    ...(record.system !== undefined ? { system: record.system } : {}),
+    ...(record.system !== undefined
+      ? {
+          system: context.promptCache?.afterSystem
+            ? [{ type: "text", text: record.system }, { type: "cache-point" }]
+            : record.system,
+        }
+      : {}),
     ...(spec.maxTokens !== "auto" ? { maxTokens: spec.maxTokens } : {}),
     ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
     ...(spec.topP !== undefined ? { topP: spec.topP } : {}),
@@ -175,6 +186,20 @@ function requestFor(
     recordId: record.id,
     signal: context.signal,
   } as TextCallRequest;
+}
+
+/**
+ * The first user message's content: the prompt as it is, or — when the plan caches the prompt's
+ * shared opening — that opening, a cache point, then the rest. The texts join back into the
+ * prompt exactly, so the model reads the same words; a blank rest stays with the opening, as
+ * Converse refuses blank text blocks.
+ */
+function promptContent(prompt: string, plan: PromptCachePlan | undefined): string | ContentPart[] {
+  const prefix = plan?.promptPrefix;
+  if (prefix === undefined || !prompt.startsWith(prefix)) return prompt;
+  const rest = prompt.slice(prefix.length);
+  if (rest.trim() === "") return [{ type: "text", text: prompt }, { type: "cache-point" }];
+  return [{ type: "text", text: prefix }, { type: "cache-point" }, { type: "text", text: rest }];
 }
 
 /** Calls one outcome took (its retries included), when the client reports it. */

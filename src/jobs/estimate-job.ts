@@ -123,6 +123,31 @@ export function pricer(
 }
 
 /**
+ * What prompt caching saved on a usage, in dollars: the cached tokens (read and written) at the
+ * full input price, less what they cost — cheap reads minus the write premium, so a record that
+ * only wrote to the cache can come out negative. 0 when the table has no price.
+ */
+export function cacheSavings(
+  model: ResolvedModel,
+  region: string,
+): (usage: JournalUsage) => number {
+  return (usage) => {
+    const read = usage.cacheReadInputTokens ?? 0;
+    const write = usage.cacheWriteInputTokens ?? 0;
+    if (read + write === 0) return 0;
+    const full = estimateCost({ model, region, inputTokens: read + write });
+    const cached = estimateCost({
+      model,
+      region,
+      cacheReadTokens: read,
+      cacheWriteTokens: write,
+    });
+    if (full.usd === undefined || cached.usd === undefined) return 0;
+    return full.inputUsd - (cached.cacheReadUsd + cached.cacheWriteUsd);
+  };
+}
+
+/**
  * Calibrates the local estimate with CountTokens on a few prompts (free, and it also proves the
  * endpoint accepts the model id before any paid request), then prices the job.
  */

@@ -7,6 +7,7 @@ import { type CallRecordContext, callRecord } from "./call-record.js";
 import type { DatasetRecord } from "./dataset-reader.js";
 import type { JobSpec } from "./job-spec.js";
 import type { JournalEntry, JournalStore, JournalUsage } from "./journal.js";
+import type { PromptCachePlan } from "./plan-prompt-cache.js";
 import { type PreparedRecord, type PrepareRecordContext, prepareRecord } from "./prepare-record.js";
 import type { RunEmitter } from "./run-events.js";
 import { SlotPool } from "./slot-pool.js";
@@ -21,6 +22,8 @@ export interface ExecuteJobOptions {
   readonly quarry: Quarry;
   readonly output: StructuredOutput | undefined;
   readonly nativeStructuredOutput: boolean;
+  /** Where to place prompt-cache checkpoints; none when undefined. */
+  readonly promptCache?: PromptCachePlan;
   readonly journal: JournalStore;
   /** A fresh pass over the input (the preflight made the first). */
   readonly records: () => AsyncIterable<DatasetRecord>;
@@ -119,6 +122,7 @@ export async function executeJob(options: ExecuteJobOptions): Promise<ExecutionR
     spec,
     output: options.output,
     nativeStructuredOutput: options.nativeStructuredOutput,
+    ...(options.promptCache ? { promptCache: options.promptCache } : {}),
     costOf: options.costOf,
     now: () => options.clock.now(),
     signal: inFlight.signal,

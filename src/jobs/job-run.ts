@@ -6,6 +6,7 @@ import { QuarryError } from "../errors/quarry-error.js";
 import { type ResolvedModel, resolveModel } from "../models/resolve-model.js";
 import { type DatasetRecord, readDataset, recordsFromRows } from "./dataset-reader.js";
 import {
+  cacheSavings,
   estimateJob,
   fullMaxTokens,
   type JobEstimate,
@@ -16,9 +17,16 @@ import {
 import { type ExecutionResult, executeJob, type StopReason } from "./execute-job.js";
 import { type JobClient, openJobClient } from "./job-client.js";
 import type { JobSpec } from "./job-spec.js";
-import { FileJournal, type JournalStore, journalPaths, MemoryJournal } from "./journal.js";
+import {
+  FileJournal,
+  type JournalStore,
+  type JournalUsage,
+  journalPaths,
+  MemoryJournal,
+} from "./journal.js";
 import { loadJobAssets } from "./load-job-assets.js";
 import { JsonlOutputWriter, writeAtomically, writeOutputFromJournal } from "./output-writer.js";
+import { planPromptCache } from "./plan-prompt-cache.js";
 import { preflight } from "./preflight.js";
 import type { PrepareRecordContext } from "./prepare-record.js";
 import { ProgressTracker } from "./progress-tracker.js";
@@ -99,6 +107,11 @@ export interface RunSummary {
   readonly retries: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Input tokens read from and written to the prompt cache (see `promptCaching`). */
+  readonly cacheReadInputTokens: number;
+  readonly cacheWriteInputTokens: number;
+  /** Dollars prompt caching saved: cached tokens at the input price, less what they cost. */
+  readonly cacheSavingsUsd: number;
   readonly costUsd: number;
   readonly wallMs: number;
   readonly failuresByReason: Readonly<Record<string, number>>;
@@ -256,6 +269,9 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
         retries: 0,
         inputTokens: 0,
         outputTokens: 0,
+        cacheReadInputTokens: 0,
+        cacheWriteInputTokens: 0,
+        cacheSavingsUsd: 0,
         costUsd: 0,
         wallMs: clock.now() - startedClock,
         failuresByReason: {},
@@ -282,10 +298,16 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
     recorder.totals.records = checked.rows;
     recorder.totals.resumed = checked.completed;
     const since = () => clock.now() - startedClock;
-    wireListeners(emitter, tracker, recorder, since, client);
+    wireListeners(emitter, tracker, recorder, since, client, cacheSavings(model, region));
     options.onStart?.(tracker);
 
     const price = pricer(model, region);
+    const promptCache = planPromptCache({
+      spec,
+      model,
+      template: assets.template,
+      ...(assets.system ? { system: assets.system } : {}),
+    });
     const costOf = (usage: Parameters<typeof price>[0]) => price(usage) ?? 0;
     const maxTokens = fullMaxTokens(spec, model);
     const result: ExecutionResult = await executeJob({
@@ -293,6 +315,7 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
       quarry: client.quarry,
       output: assets.output,
       nativeStructuredOutput: spec.api === "converse" && spec.structuredOutput === "native",
+      ...(promptCache ? { promptCache } : {}),
       journal,
       records,
       prepareContext,
@@ -347,6 +370,9 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
       retries: reportData.totals.retries,
       inputTokens: reportData.totals.inputTokens,
       outputTokens: reportData.totals.outputTokens,
+      cacheReadInputTokens: reportData.totals.cacheReadInputTokens,
+      cacheWriteInputTokens: reportData.totals.cacheWriteInputTokens,
+      cacheSavingsUsd: reportData.totals.cacheSavingsUsd,
       costUsd: reportData.totals.costUsd,
       wallMs,
       failuresByReason: reportData.failuresByReason,
@@ -372,6 +398,7 @@ function wireListeners(
   recorder: ReportRecorder,
   since: () => number,
   client: JobClient,
+  savingsOf: (usage: JournalUsage) => number,
 ): void {
   const backingOff = new Set<string>();
   const settle = (id: string | undefined) => {
@@ -394,6 +421,7 @@ function wireListeners(
       cacheReadInputTokens: event.usage.cacheReadInputTokens ?? 0,
       cacheWriteInputTokens: event.usage.cacheWriteInputTokens ?? 0,
       costUsd: event.costUsd,
+      cacheSavingsUsd: savingsOf(event.usage),
     });
   });
   emitter.on("record-failed", (event) => {

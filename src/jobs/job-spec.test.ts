@@ -56,6 +56,7 @@ describe("loadJobSpec", () => {
       structuredOutput: "auto",
       limits: {},
       retry: {},
+      promptCaching: "auto",
     });
   });
 

@@ -113,6 +113,13 @@ export interface JobSpec {
   readonly emulator?: string | Readonly<Record<string, unknown>>;
   /** Output tokens per record assumed by the estimate. @default derived from the schema, else 300 */
   readonly expectedOutputTokens?: number;
+  /**
+   * `auto` places prompt-cache checkpoints after the prefix every record shares (a system
+   * prompt without placeholders, the prompt template's text before its first placeholder) when
+   * the model caches and the prefix reaches the model's minimum; `off` sends none. Caching
+   * changes the price, not the reply, so it is not part of the job's fingerprint. @default "auto"
+   */
+  readonly promptCaching: "auto" | "off";
 }
 
 /** Options that may be overridden from the command line (`--model`, `--rows`, `--out`...). */
@@ -181,6 +188,7 @@ export const jobFileSchema = z.strictObject({
     .optional(),
   emulator: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
   expectedOutputTokens: positiveInteger.optional(),
+  promptCaching: z.enum(["auto", "off"]).default("auto"),
 });
 
 // What each field expects, in the words of the error message ("rows: expected ...").
@@ -225,6 +233,7 @@ const EXPECTED: Readonly<Record<string, string>> = {
   "guardrail.trace": '"enabled", "disabled" or "enabled_full"',
   emulator: "the embedded emulator's configuration: a YAML/JSON file path or an object",
   expectedOutputTokens: "a whole number of output tokens per record ≥ 1",
+  promptCaching: '"auto" (cache the prefix every record shares, where the model caches) or "off"',
 };
 
 // Fields whose values are paths, resolved against the job file's folder.
@@ -407,6 +416,7 @@ function buildSpec(raw: Readonly<Record<string, unknown>>, context: BuildContext
     guardrail: job.guardrail,
     emulator: job.emulator,
     expectedOutputTokens: job.expectedOutputTokens,
+    promptCaching: job.promptCaching,
   }) as JobSpec;
 }
 
