@@ -45,7 +45,7 @@ export interface Emulator {
   configure(change: EmulatorConfigInput): EmulatorConfig;
   /** A snapshot of the statistics. */
   stats(): StatsSnapshot;
-  /** Clears statistics and quota usage; seeded randomness starts over. */
+  /** Clears statistics, quota usage and the prompt cache; seeded randomness starts over. */
   reset(): void;
   /** Stops listening and drops every connection. */
   close(): Promise<void>;

@@ -53,7 +53,7 @@ export const updateConfig: Operation = {
   },
 };
 
-/** `POST /_quarry/reset`: clears statistics and quota usage, restarts seeded randomness. */
+/** `POST /_quarry/reset`: clears statistics, quota usage and the prompt cache, restarts seeded randomness. */
 export const resetState: Operation = {
   name: "QuarryReset",
   method: "POST",
