@@ -52,12 +52,14 @@ export async function applyGuardrail(
   const response = await context.schedule<ApplyGuardrailResponse>({
     model: { modelId: `guardrail/${request.identifier}`, outputBurndown: 1, route: "guardrail" },
     operation: "ApplyGuardrail",
+    // A guardrail lives in one Region: the first target's.
+    pinned: true,
     signal: request.signal,
     inputTokens: texts.reduce((sum, text) => sum + estimateTextTokens(text), 0),
     maxTokens: 1,
     fullMaxTokens: 1,
-    attempt: ({ signal }) =>
-      context.client.send(
+    attempt: ({ signal, target }) =>
+      target.client.send(
         new ApplyGuardrailCommand({
           guardrailIdentifier: request.identifier,
           guardrailVersion: request.version ?? "DRAFT",

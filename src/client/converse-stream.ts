@@ -20,7 +20,7 @@ export function converseStream(
     const model = await context.model(request, "converseStream");
     const fullMaxTokens = prepared.textRequest.maxTokens ?? model.defaultMaxTokens;
     const settings = converseSettings(request);
-    const { result, parser } = await runStream(
+    const { result, parser, target } = await runStream(
       context,
       {
         model,
@@ -30,14 +30,14 @@ export function converseStream(
         inputTokens: prepared.inputTokens,
         maxTokens: prepared.textRequest.maxTokens ?? "auto",
         fullMaxTokens,
-        open: async (maxTokens, signal) => {
+        open: async (maxTokens, signal, target) => {
           const input = toConverseInput(
-            model.modelId,
+            target.modelId,
             prepared.textRequest,
             settings,
             maxTokens,
           ) as ConverseStreamRequest;
-          const output = await context.streamClient.send(new ConverseStreamCommand(input), {
+          const output = await target.streamClient.send(new ConverseStreamCommand(input), {
             abortSignal: signal,
           });
           return output.stream ?? emptyStream();
@@ -49,7 +49,7 @@ export function converseStream(
     );
     const trace = (parser.trace as { guardrail?: unknown } | undefined)?.guardrail;
     return toOutcome(
-      model.modelId,
+      target,
       result,
       result.stopReason === "guardrail_intervened"
         ? { action: "GUARDRAIL_INTERVENED", trace }

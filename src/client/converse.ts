@@ -5,7 +5,7 @@ import type { TextRequest, ToolDefinition } from "../models/model-codec.js";
 import { estimateInputTokens } from "./estimate-tokens.js";
 import { fromConverseOutput } from "./from-converse-output.js";
 import { toOutcome } from "./invoke.js";
-import type { QuarryContext } from "./quarry-context.js";
+import type { CallTarget, QuarryContext } from "./quarry-context.js";
 import { type SchemaInput, type SchemaValidator, schemaValidator } from "./schema-validator.js";
 import type { TextCallRequest, TextOutcome } from "./text-call.js";
 import { toTextRequest } from "./text-call.js";
@@ -106,7 +106,10 @@ export async function converseOnce(
   // Mapped now so that a malformed request fails before anything is reserved; reused by every
   // attempt at the full limit.
   const _fullInput = toConverseInput(model.modelId, prepared.textRequest, settings, fullMaxTokens);
-  const response = await context.schedule<ConverseResponse>({
+  const { response, target } = await context.schedule<{
+    readonly response: ConverseResponse;
+    readonly target: CallTarget;
+  }>({
     model,
     operation: "Converse",
     ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
@@ -114,19 +117,21 @@ export async function converseOnce(
     inputTokens: prepared.inputTokens,
     maxTokens: prepared.textRequest.maxTokens ?? "auto",
     fullMaxTokens,
-    attempt: ({ maxTokens, signal }) =>
-      context.client.send(
+    attempt: async ({ maxTokens, signal, target }) => ({
+      response: await target.client.send(
         new ConverseCommand(
-          toConverseInput(model.modelId, prepared.textRequest, settings, maxTokens),
+          toConverseInput(target.modelId, prepared.textRequest, settings, maxTokens),
         ),
         { abortSignal: signal },
       ),
-    usage: (response) => fromConverseOutput(response).usage,
-    stoppedAtMaxTokens: (response) => response.stopReason === "max_tokens",
+      target,
+    }),
+    usage: ({ response }) => fromConverseOutput(response).usage,
+    stoppedAtMaxTokens: ({ response }) => response.stopReason === "max_tokens",
   });
   const result = fromConverseOutput(response);
   const outcome = toOutcome(
-    model.modelId,
+    target,
     result,
     result.stopReason === "guardrail_intervened"
       ? {
@@ -136,7 +141,7 @@ export async function converseOnce(
       : undefined,
   );
   if (!prepared.output || outcome.blocked) return outcome;
-  return { ...outcome, object: parseStructured(outcome.text, prepared.output, model.modelId) };
+  return { ...outcome, object: parseStructured(outcome.text, prepared.output, target.modelId) };
 }
 
 function parseStructured(text: string, validator: SchemaValidator, modelId: string): unknown {

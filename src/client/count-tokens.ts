@@ -1,6 +1,7 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CountTokens.html
 import { CountTokensCommand } from "@aws-sdk/client-bedrock-runtime";
 import { estimateInputTokens } from "./estimate-tokens.js";
+import { lookupModel } from "./lookup-model.js";
 import type { QuarryContext } from "./quarry-context.js";
 import { type TextCallRequest, toTextRequest } from "./text-call.js";
 import { toConverseInput } from "./to-converse-input.js";
@@ -8,6 +9,8 @@ import { toConverseInput } from "./to-converse-input.js";
 /** The input tokens a request would be charged. */
 export interface CountTokensResult {
   readonly modelId: string;
+  /** The Region that counted (the first target's); absent for a local estimate. */
+  readonly region?: string;
   readonly inputTokens: number;
   /** True when the model has no CountTokens and this is Quarry's local estimate. */
   readonly estimated: boolean;
@@ -33,14 +36,16 @@ export async function countTokens(
   const response = await context.schedule({
     model,
     operation: "CountTokens",
+    // Counting is free and the same everywhere: the first target answers.
+    pinned: true,
     signal: request.signal,
     inputTokens: 0,
     maxTokens: 1,
     fullMaxTokens: 1,
-    attempt: ({ signal }) =>
-      context.client.send(
+    attempt: async ({ signal, target }) => ({
+      response: await target.client.send(
         new CountTokensCommand({
-          modelId: model.modelId,
+          modelId: foundationModelId(target.modelId),
           input: {
             converse: {
               messages: converse.messages,
@@ -54,7 +59,24 @@ export async function countTokens(
         }),
         { abortSignal: signal },
       ),
+      target,
+    }),
     usage: () => ({ inputTokens: 0, outputTokens: 0 }),
   });
-  return { modelId: model.modelId, inputTokens: response.inputTokens ?? 0, estimated: false };
+  return {
+    modelId: response.target.modelId,
+    region: response.target.region,
+    inputTokens: response.response.inputTokens ?? 0,
+    estimated: false,
+  };
+}
+
+/**
+ * CountTokens takes the id or ARN of a foundation model and refuses inference profiles (see
+ * the modelId parameter of the reference linked above); a profile counts as its base model.
+ */
+function foundationModelId(modelId: string): string {
+  if (modelId.startsWith("arn:")) return modelId;
+  const model = lookupModel(modelId);
+  return model.route === "cross-region" ? model.baseModelId : modelId;
 }

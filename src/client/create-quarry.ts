@@ -1,7 +1,4 @@
-import {
-  BedrockRuntimeClient,
-  type BedrockRuntimeClientConfig,
-} from "@aws-sdk/client-bedrock-runtime";
+import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { Clock } from "../clock/clock.js";
 import { systemClock } from "../clock/system-clock.js";
 import { QuarryError } from "../errors/quarry-error.js";
@@ -11,10 +8,10 @@ import {
   type ApplyGuardrailResult,
   applyGuardrail,
 } from "./apply-guardrail.js";
+import { type CallRoute, CallRouter, laneOf, type RoutedCall } from "./call-router.js";
 import { type ConverseCallRequest, type ConverseOutcome, converseOnce } from "./converse.js";
 import { converseStream } from "./converse-stream.js";
 import { type CountTokensResult, countTokens } from "./count-tokens.js";
-import { createRequestHandlers, type RequestHandlers } from "./create-request-handler.js";
 import { describeFailure } from "./describe-failure.js";
 import { type EmbedRequest, type EmbedResult, embed } from "./embed.js";
 import {
@@ -25,14 +22,19 @@ import {
 import { invoke } from "./invoke.js";
 import { lookupModel } from "./lookup-model.js";
 import type { ModelInfo } from "./model-info.js";
-import { type CallSpec, combineSignals, type QuarryContext } from "./quarry-context.js";
+import {
+  type CallSpec,
+  type CallTarget,
+  combineSignals,
+  type QuarryContext,
+} from "./quarry-context.js";
 import {
   type QuarryOptions,
   type ResolvedQuarryOptions,
   resolveQuarryOptions,
 } from "./quarry-options.js";
 import type { QuarryStream } from "./quarry-stream.js";
-import { installResponseHeaders } from "./response-headers.js";
+import { RegionClients } from "./region-clients.js";
 import { type RunToolsRequest, runTools, type ToolLoopOutcome } from "./run-tools.js";
 import { streamInvoke } from "./stream-invoke.js";
 import type { TextCallRequest, TextOutcome } from "./text-call.js";
@@ -61,30 +63,34 @@ export class Quarry {
   /** The scheduler: pass it to another `Quarry` to share lanes, limits and the retry budget. */
   readonly scheduler: Scheduler;
   readonly #context: QuarryContext;
+  readonly #clients: RegionClients;
 
   constructor(options: QuarryOptions = {}) {
     const resolved = resolveQuarryOptions(options);
     const clock: Clock = options.clock ?? systemClock;
-    const handlers = createRequestHandlers({
-      protocol: resolved.protocol,
-      maxSockets: resolved.maxSockets,
-      connectTimeoutMs: resolved.connectTimeoutMs,
-      firstByteTimeoutMs: resolved.firstByteTimeoutMs,
-      target: resolved.endpoint ?? regionEndpoint(resolved.region),
-      proxy: resolved.proxy,
-    });
-    this.client = createClient(resolved, options, handlers.unary);
-    this.streamClient =
-      handlers.streams === handlers.unary
-        ? this.client
-        : createClient(resolved, options, handlers.streams);
-    installResponseHeaders(this.client);
-    if (this.streamClient !== this.client) installResponseHeaders(this.streamClient);
+    this.#clients = new RegionClients(resolved, options);
+    // The first target's clients are made now (and exposed); the others on first use.
+    const first = resolved.targets?.[0];
+    const primary = first
+      ? this.#clients.get(first.region, first.endpoint)
+      : this.#clients.get(resolved.region, resolved.endpoint);
+    this.client = primary.client;
+    this.streamClient = primary.streamClient;
     this.scheduler =
       options.scheduler instanceof Scheduler
         ? options.scheduler
         : createScheduler((options.scheduler ?? {}) as SchedulerOptions, resolved, clock);
-    this.#context = createContext(this.client, this.streamClient, this.scheduler, resolved, clock);
+    const router = resolved.targets
+      ? new CallRouter(resolved.targets, this.#clients, clock)
+      : undefined;
+    this.#context = createContext(
+      this.client,
+      this.streamClient,
+      this.scheduler,
+      resolved,
+      clock,
+      router,
+    );
   }
 
   /** InvokeModel with the model family's own body; a guardrail's block comes back as `blocked`. */
@@ -144,10 +150,9 @@ export class Quarry {
     return this.#context.region();
   }
 
-  /** Closes the connection pools. */
+  /** Closes the connection pools (of every target's Region). */
   destroy(): void {
-    this.client.destroy();
-    if (this.streamClient !== this.client) this.streamClient.destroy();
+    this.#clients.destroy();
   }
 }
 
@@ -169,53 +174,26 @@ export function createQuarry(options: QuarryOptions = {}): Quarry {
   return new Quarry(options);
 }
 
-function createClient(
-  resolved: ResolvedQuarryOptions,
-  options: QuarryOptions,
-  requestHandler: RequestHandlers["unary"],
-): BedrockRuntimeClient {
-  const config: BedrockRuntimeClientConfig = {
-    // The scheduler is the only retry loop (bedrock-facts §5).
-    maxAttempts: 1,
-    requestHandler,
-  };
-  if (resolved.region) config.region = resolved.region;
-  if (resolved.profile) config.profile = resolved.profile;
-  if (options.credentials) config.credentials = options.credentials;
-  if (resolved.endpoint) config.endpoint = resolved.endpoint.href.replace(/\/$/, "");
-  if (resolved.apiKey) {
-    // Bedrock API keys are bearer tokens (Smithy httpBearerAuth); the SDK reads
-    // AWS_BEARER_TOKEN_BEDROCK by itself when no key is given here.
-    config.token = { token: resolved.apiKey };
-    config.authSchemePreference = ["httpBearerAuth"];
-  }
-  return new BedrockRuntimeClient(config);
-}
-
-// Where calls go without an endpoint; only its scheme and host matter here (for NO_PROXY).
-function regionEndpoint(region: string | undefined): URL {
-  return new URL(
-    region
-      ? `https://bedrock-runtime.${region}.amazonaws.com`
-      : "https://bedrock-runtime.amazonaws.com",
-  );
-}
-
 function createContext(
   client: BedrockRuntimeClient,
   streamClient: BedrockRuntimeClient,
   scheduler: Scheduler,
   options: ResolvedQuarryOptions,
   clock: Clock,
+  router: CallRouter | undefined,
 ): QuarryContext {
   let region: Promise<string> | undefined;
   const models = new Map<string, Promise<ModelInfo>>();
+  // Where each call's latest attempt went, for describing a stream that broke after `schedule`.
+  const lastRoutes = new WeakMap<CallSpec<unknown>, CallRoute>();
+  const firstRegion = options.targets?.[0]?.region;
   const context: QuarryContext = {
     client,
     streamClient,
     options,
     clock,
     region() {
+      if (firstRegion !== undefined) return Promise.resolve(firstRegion);
       region ??= client.config.region().catch((error: unknown) => {
         region = undefined;
         throw new QuarryError(
@@ -246,27 +224,45 @@ function createContext(
       return found;
     },
     async schedule<T>(call: CallSpec<T>): Promise<T> {
-      const regionName = call.model.region ?? (await context.region());
       const signal = combineSignals(call.signal, options.signal);
+      const spread = router && !call.pinned ? router.routes(call.model) : undefined;
+      const routes: readonly CallRoute[] = spread ?? [
+        router ? router.routes(call.model)[0]! : await ownRoute(call.model),
+      ];
+      let last = routes[0]!;
+      const routed: RoutedCall<T> = {
+        lengthKey: last.lane,
+        inputTokens: call.inputTokens,
+        maxTokens: call.maxTokens,
+        fullMaxTokens: call.fullMaxTokens,
+        outputBurndown: call.model.outputBurndown,
+        ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
+        attempt: ({ attempt, maxTokens, signal: attemptSignal }, route) => {
+          last = route;
+          lastRoutes.set(call as CallSpec<unknown>, route);
+          return call.attempt({
+            attempt,
+            maxTokens,
+            signal: signal ? attemptSignal : undefined,
+            target: route.target,
+          });
+        },
+        usage: call.usage,
+        stoppedAtMaxTokens: call.stoppedAtMaxTokens ?? (() => false),
+      };
       try {
+        if (router && routes.length > 1) return await router.run(scheduler, routed, routes, signal);
         return await scheduler.run<T>({
-          lane: `${regionName}|${call.model.modelId}|${call.model.route}`,
-          inputTokens: call.inputTokens,
-          maxTokens: call.maxTokens,
-          fullMaxTokens: call.fullMaxTokens,
-          outputBurndown: call.model.outputBurndown,
-          ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
+          ...routed,
+          lane: last.lane,
           ...(signal ? { signal } : {}),
-          attempt: ({ attempt, maxTokens, signal: attemptSignal }) =>
-            call.attempt({ attempt, maxTokens, signal: signal ? attemptSignal : undefined }),
-          usage: call.usage,
-          stoppedAtMaxTokens: call.stoppedAtMaxTokens ?? (() => false),
+          attempt: (context) => routed.attempt(context, last),
         });
       } catch (error) {
         throw describeFailure(error, {
-          model: call.model,
+          model: last.model,
           operation: call.operation,
-          region: regionName,
+          region: last.target.region,
           ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
           signal,
         });
@@ -274,14 +270,25 @@ function createContext(
     },
     async describe(error, call) {
       const signal = combineSignals(call.signal, options.signal);
+      const route = lastRoutes.get(call);
       return describeFailure(error, {
-        model: call.model,
+        model: route?.model ?? call.model,
         operation: call.operation,
-        region: call.model.region ?? (await context.region().catch(() => undefined)),
+        region:
+          route?.target.region ??
+          call.model.region ??
+          (await context.region().catch(() => undefined)),
         ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
         signal,
       });
     },
   };
+
+  /** Without targets: the client's Region (or the one an ARN names), with the call's model id. */
+  async function ownRoute(model: CallSpec<unknown>["model"]): Promise<CallRoute> {
+    const regionName = model.region ?? (await context.region());
+    const target: CallTarget = { region: regionName, modelId: model.modelId, client, streamClient };
+    return { lane: laneOf(regionName, model), target, model };
+  }
   return context;
 }

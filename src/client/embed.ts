@@ -77,10 +77,10 @@ function embedBatch(
     inputTokens,
     maxTokens: 1,
     fullMaxTokens: 1,
-    attempt: async ({ signal }) => {
-      const output = await context.client.send(
+    attempt: async ({ signal, target }) => {
+      const output = await target.client.send(
         new InvokeModelCommand({
-          modelId: model.modelId,
+          modelId: target.modelId,
           contentType: "application/json",
           accept: "application/json",
           body: new TextEncoder().encode(JSON.stringify(codec.buildRequest(batch, request))),

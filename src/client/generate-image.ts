@@ -4,7 +4,7 @@ import { InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import { QuarryError } from "../errors/quarry-error.js";
 import type { ImageRequest, ImageResult } from "../models/model-codec.js";
 import { estimateTextTokens } from "./estimate-tokens.js";
-import { type QuarryContext, unsupported } from "./quarry-context.js";
+import { type CallTarget, type QuarryContext, unsupported } from "./quarry-context.js";
 import type { CallOptions } from "./text-call.js";
 
 const utf8 = new TextDecoder();
@@ -21,7 +21,10 @@ export interface GenerateImageRequest extends CallOptions, ImageRequest {
 
 /** The images as bytes, and the files written when `saveTo` was given. */
 export interface GenerateImageResult extends ImageResult {
+  /** The model id as called (the target's, when the client spreads calls over `targets`). */
   readonly modelId: string;
+  /** The Region the images came from. */
+  readonly region: string;
   readonly files: string[];
 }
 
@@ -39,7 +42,10 @@ export async function generateImage(
   const { saveTo, model: _model, signal: _signal, recordId: _recordId, ...imageRequest } = request;
   const body = JSON.stringify(codec.buildRequest(imageRequest));
 
-  const result = await context.schedule<ImageResult>({
+  const { result, target } = await context.schedule<{
+    readonly result: ImageResult;
+    readonly target: CallTarget;
+  }>({
     model,
     operation: "InvokeModel",
     ...(request.recordId === undefined ? {} : { recordId: request.recordId }),
@@ -47,22 +53,22 @@ export async function generateImage(
     inputTokens: estimateTextTokens(request.prompt + (request.negativePrompt ?? "")),
     maxTokens: 1,
     fullMaxTokens: 1,
-    attempt: async ({ signal }) => {
-      const output = await context.client.send(
+    attempt: async ({ signal, target }) => {
+      const output = await target.client.send(
         new InvokeModelCommand({
-          modelId: model.modelId,
+          modelId: target.modelId,
           contentType: "application/json",
           accept: "application/json",
           body: new TextEncoder().encode(body),
         }),
         { abortSignal: signal },
       );
-      return codec.parseResponse(JSON.parse(utf8.decode(output.body)));
+      return { result: codec.parseResponse(JSON.parse(utf8.decode(output.body))), target };
     },
     usage: () => ({ inputTokens: 0, outputTokens: 0 }),
   });
   const files = saveTo === undefined ? [] : await saveImages(result.images, saveTo, request);
-  return { ...result, modelId: model.modelId, files };
+  return { ...result, modelId: target.modelId, region: target.region, files };
 }
 
 async function saveImages(

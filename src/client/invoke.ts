@@ -5,7 +5,7 @@ import { bodyByMaxTokens } from "./body-by-max-tokens.js";
 import { estimateInputTokens } from "./estimate-tokens.js";
 import { describeGuardrailTrace } from "./from-converse-output.js";
 import type { ModelInfo } from "./model-info.js";
-import { type QuarryContext, unsupported } from "./quarry-context.js";
+import { type CallTarget, type QuarryContext, unsupported } from "./quarry-context.js";
 import { responseHeadersOf } from "./response-headers.js";
 import {
   type BlockedText,
@@ -20,6 +20,7 @@ const utf8 = new TextDecoder();
 interface InvokeAttempt {
   readonly result: TextResult;
   readonly body: Record<string, unknown>;
+  readonly target: CallTarget;
 }
 
 /** The text codec of a model, or a clear error naming what the model is for. */
@@ -73,22 +74,22 @@ export async function invoke(
     inputTokens: estimateInputTokens(textRequest),
     maxTokens: textRequest.maxTokens ?? "auto",
     fullMaxTokens,
-    attempt: async ({ maxTokens, signal }) => {
-      const output = await context.client.send(
+    attempt: async ({ maxTokens, signal, target }) => {
+      const output = await target.client.send(
         new InvokeModelCommand({
-          modelId: model.modelId,
+          modelId: target.modelId,
           body: bodyFor(maxTokens),
           ...headers,
         }),
         { abortSignal: signal },
       );
       const json = JSON.parse(utf8.decode(output.body)) as Record<string, unknown>;
-      return { result: codec.parseResponse(json, responseHeadersOf(output)), body: json };
+      return { result: codec.parseResponse(json, responseHeadersOf(output)), body: json, target };
     },
     usage: (attempt) => attempt.result.usage,
     stoppedAtMaxTokens: (attempt) => attempt.result.stopReason === "max_tokens",
   });
-  return toOutcome(model.modelId, outcome.result, invokeGuardrail(outcome.body));
+  return toOutcome(outcome.target, outcome.result, invokeGuardrail(outcome.body));
 }
 
 /** The guardrail verdict an InvokeModel body carries, when a guardrail intervened. */
@@ -101,12 +102,13 @@ function invokeGuardrail(
   return { action, trace };
 }
 
-/** A result, or the blocked outcome when a guardrail intervened. */
+/** A result, or the blocked outcome when a guardrail intervened, from the target it came from. */
 export function toOutcome(
-  modelId: string,
+  target: Pick<CallTarget, "modelId" | "region">,
   result: TextResult,
   guardrail: { action: string; trace: unknown } | undefined,
 ): TextOutcome {
+  const { modelId, region } = target;
   if (guardrail || result.stopReason === "guardrail_intervened") {
     const blocked: BlockedText = {
       blocked: true,
@@ -115,10 +117,11 @@ export function toOutcome(
       output: result.text,
       ...(guardrail?.trace === undefined ? {} : { trace: guardrail.trace }),
       modelId,
+      region,
       usage: result.usage,
     };
     return blocked;
   }
-  const generated: GeneratedText = { ...result, blocked: false, modelId };
+  const generated: GeneratedText = { ...result, blocked: false, modelId, region };
   return generated;
 }

@@ -8,13 +8,13 @@ import type { ResolvedQuarryOptions } from "./quarry-options.js";
 
 /** What every operation of one `Quarry` shares. */
 export interface QuarryContext {
-  /** The SDK client for unary calls. */
+  /** The SDK client for unary calls (to the first target, when there are several). */
   readonly client: BedrockRuntimeClient;
   /** The SDK client for event streams (possibly the same one). */
   readonly streamClient: BedrockRuntimeClient;
   readonly options: ResolvedQuarryOptions;
   readonly clock: Clock;
-  /** The Region calls go to (for lanes), resolved once from the SDK's config. */
+  /** The Region calls go to (the first target's), resolved once from the SDK's config. */
   region(): Promise<string>;
   /** Looks a model id up (the call's, else the default), failing with a clear message. */
   model(
@@ -38,6 +38,8 @@ export interface CallSpec<T> {
     Partial<Pick<ModelInfo, "baseModelId" | "family" | "suggestedProfileId">>;
   /** `invoke`, `stream`, `converse`, ...: named in errors. */
   readonly operation: string;
+  /** Runs on the first target only instead of being spread (CountTokens, ApplyGuardrail). */
+  readonly pinned?: boolean;
   readonly recordId?: string;
   readonly signal: AbortSignal | undefined;
   /** The local estimate of the input tokens. */
@@ -51,10 +53,24 @@ export interface CallSpec<T> {
   stoppedAtMaxTokens?(result: T): boolean;
 }
 
+/**
+ * Where one attempt goes: a Region, the model id to send there, and its SDK clients. With
+ * `targets`, each attempt may go to another one; without, it is always the client's Region.
+ */
+export interface CallTarget {
+  readonly region: string;
+  /** The model id to send: the target's own for the call's model, else the call's. */
+  readonly modelId: string;
+  readonly client: BedrockRuntimeClient;
+  readonly streamClient: BedrockRuntimeClient;
+}
+
 /** What one attempt is given. */
 export interface AttemptContext {
   /** 1 for the first try. */
   readonly attempt: number;
+  /** Where to send it. */
+  readonly target: CallTarget;
   /** The max tokens to send in this attempt. */
   readonly maxTokens: number;
   /**

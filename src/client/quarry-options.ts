@@ -4,6 +4,7 @@ import { QuarryError } from "../errors/quarry-error.js";
 import type { Scheduler, SchedulerOptions } from "../resilience/scheduler.js";
 import type { HttpProtocol } from "./create-request-handler.js";
 import { type ProxySettings, parseProxyUrl, proxySettingsFromEnvironment } from "./proxy-agent.js";
+import { isRegionCode, type ResolvedTarget, resolveTargets } from "./resolve-targets.js";
 
 /** Timeouts for each call, in milliseconds; 0 turns one off. */
 export interface TimeoutOptions {
@@ -39,6 +40,27 @@ export interface HttpOptions {
    * @default concurrency
    */
   readonly maxSockets?: number;
+}
+
+/**
+ * One place a call may run: a Region, and the model id to call there. Calls are spread over
+ * the targets, each with a limiter of its own (Bedrock's quotas are per Region and per route).
+ */
+export interface QuarryTarget {
+  /** The AWS Region, e.g. `us-west-2`. */
+  readonly region: string;
+  /**
+   * The model id to call in this Region for the client's model: a cross-region profile of the
+   * same model (`eu.anthropic...` where another target says `us.anthropic...`), the base id, or
+   * an ARN of this Region. All targets must name the same base model.
+   * @default the model the call names (or the client's `model`)
+   */
+  readonly model?: string;
+  /**
+   * Another endpoint for this Region (the emulator, a VPC endpoint).
+   * @default the Region's `https://bedrock-runtime.{region}.amazonaws.com`
+   */
+  readonly endpoint?: string;
 }
 
 /** Everything `createQuarry` is configured with, once. */
@@ -89,7 +111,18 @@ export interface QuarryOptions {
    * @default a scheduler of its own with default options
    */
   readonly scheduler?: Scheduler | SchedulerOptions;
-  /** The model used when a call names none. */
+  /**
+   * Spreads calls over several Regions or inference profiles: each attempt goes to the target
+   * with the most headroom, so a retry after a throttle or a fault may move to another one.
+   * Replaces `region` and `endpoint`; one SDK client per Region (and endpoint), made on first use.
+   * @default one target: `region` (and `endpoint`)
+   * @example [{ region: "us-east-1", model: "us.anthropic.claude-3-5-haiku-20241022-v1:0" }, { region: "eu-west-1", model: "eu.anthropic.claude-3-5-haiku-20241022-v1:0" }]
+   */
+  readonly targets?: readonly QuarryTarget[];
+  /**
+   * The model used when a call names none.
+   * @default the first target's `model`, if any
+   */
   readonly model?: string;
   /** Aborts every call of this client. */
   readonly signal?: AbortSignal;
@@ -115,6 +148,8 @@ export interface ResolvedQuarryOptions {
   readonly maxSockets: number;
   readonly concurrency: number;
   readonly model: string | undefined;
+  /** The targets calls are spread over; undefined for the one `region` (and `endpoint`). */
+  readonly targets: readonly ResolvedTarget[] | undefined;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -127,7 +162,7 @@ export function resolveQuarryOptions(
 ): ResolvedQuarryOptions {
   if (options === null || typeof options !== "object") invalid("options", "an object", options);
   const region = optionalString("region", options.region);
-  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+  if (region !== undefined && !isRegionCode(region))
     invalid("region", "a Region code such as us-east-1", region);
   const endpoint = parseEndpoint(options.endpoint);
   const concurrency = positiveInteger("concurrency", options.concurrency, DEFAULT_CONCURRENCY);
@@ -151,6 +186,17 @@ export function resolveQuarryOptions(
   // Parse now so that a malformed proxy fails at construction, not at the first call.
   if (proxy.httpsProxy) parseProxyUrl(proxy.httpsProxy);
   if (proxy.httpProxy) parseProxyUrl(proxy.httpProxy);
+  const model = optionalString("model", options.model);
+  const targets =
+    options.targets === undefined
+      ? undefined
+      : resolveTargets(options.targets, {
+          model,
+          region,
+          endpoint: options.endpoint,
+          parseEndpoint: (value, name) => parseEndpoint(value, name),
+          invalid,
+        });
   return {
     region,
     profile: optionalString("profile", options.profile),
@@ -168,22 +214,23 @@ export function resolveQuarryOptions(
     protocol,
     maxSockets,
     concurrency,
-    model: optionalString("model", options.model),
+    model: model ?? targets?.find((target) => target.model !== undefined)?.model,
+    targets,
     signal: options.signal,
   };
 }
 
-function parseEndpoint(value: unknown): URL | undefined {
+function parseEndpoint(value: unknown, name = "endpoint"): URL | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "string") invalid("endpoint", "a URL string", value);
+  if (typeof value !== "string") invalid(name, "a URL string", value);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return invalid("endpoint", "an http:// or https:// URL such as http://127.0.0.1:4566", value);
+    return invalid(name, "an http:// or https:// URL such as http://127.0.0.1:4566", value);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
-    invalid("endpoint", "an http:// or https:// URL", value);
+    invalid(name, "an http:// or https:// URL", value);
   return url;
 }
 

@@ -1,6 +1,11 @@
 import type { StreamParser, StreamPart, TextResult, Usage } from "../models/model-codec.js";
 import type { ModelInfo } from "./model-info.js";
-import { type CallSpec, combineSignals, type QuarryContext } from "./quarry-context.js";
+import {
+  type CallSpec,
+  type CallTarget,
+  combineSignals,
+  type QuarryContext,
+} from "./quarry-context.js";
 import type { StreamSink } from "./quarry-stream.js";
 import { StreamAccumulator } from "./stream-accumulator.js";
 
@@ -13,8 +18,8 @@ export interface StreamCallSpec<TParser extends StreamParser> {
   readonly inputTokens: number;
   readonly maxTokens: number | "auto";
   readonly fullMaxTokens: number;
-  /** Sends the request; resolves to the SDK's event iterable once the headers are in. */
-  open(maxTokens: number, signal: AbortSignal): Promise<AsyncIterable<unknown>>;
+  /** Sends the request to `target`; resolves to the SDK's event iterable once the headers are in. */
+  open(maxTokens: number, signal: AbortSignal, target: CallTarget): Promise<AsyncIterable<unknown>>;
   /** A fresh parser per attempt. */
   createParser(): TParser;
   /** The parser's input for one event, or undefined to skip the event. */
@@ -25,6 +30,8 @@ export interface StreamCallSpec<TParser extends StreamParser> {
 export interface StreamOutcome<TParser> {
   readonly result: TextResult;
   readonly parser: TParser;
+  /** Where the stream that finished was sent. */
+  readonly target: CallTarget;
 }
 
 interface AttemptOutcome<TParser> {
@@ -61,7 +68,7 @@ export async function runStream<TParser extends StreamParser>(
     // would see the first attempt's parts twice, so live streams ask for the full limit.
     maxTokens: sink.live ? spec.fullMaxTokens : spec.maxTokens,
     fullMaxTokens: spec.fullMaxTokens,
-    attempt: async ({ maxTokens, signal }) => {
+    attempt: async ({ maxTokens, signal, target }) => {
       const idle = new AbortController();
       const attemptSignal = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
       const accumulator = new StreamAccumulator();
@@ -74,7 +81,7 @@ export async function runStream<TParser extends StreamParser>(
       };
       let watch: { touch(): void; stop(): void } | undefined;
       try {
-        const events = await spec.open(maxTokens, attemptSignal);
+        const events = await spec.open(maxTokens, attemptSignal, target);
         const iterator = events[Symbol.asyncIterator]();
         // Rejects once the stream falls silent, even if the transport does not notice the abort.
         const silence = new Promise<never>((_resolve, reject) => {
@@ -90,7 +97,7 @@ export async function runStream<TParser extends StreamParser>(
           if (chunk !== undefined) await deliver(parser.parse(chunk));
         }
         await deliver(parser.finish());
-        return { outcome: { result: accumulator.result(), parser } };
+        return { outcome: { result: accumulator.result(), parser, target } };
       } catch (caught) {
         // A silent stream's transport error (the abort) is reported as the timeout it was.
         const error = idle.signal.aborted ? idle.signal.reason : caught;

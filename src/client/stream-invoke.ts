@@ -26,7 +26,7 @@ export function streamInvoke(
     const fullMaxTokens = textRequest.maxTokens ?? model.defaultMaxTokens;
     const bodyFor = bodyByMaxTokens(codec, textRequest, model, fullMaxTokens);
     const { accept: _accept, ...headers } = invokeHeaders(request);
-    const { result } = await runStream(
+    const { result, target } = await runStream(
       context,
       {
         model,
@@ -36,10 +36,10 @@ export function streamInvoke(
         inputTokens: estimateInputTokens(textRequest),
         maxTokens: textRequest.maxTokens ?? "auto",
         fullMaxTokens,
-        open: async (maxTokens, signal) => {
-          const output = await context.streamClient.send(
+        open: async (maxTokens, signal, target) => {
+          const output = await target.streamClient.send(
             new InvokeModelWithResponseStreamCommand({
-              modelId: model.modelId,
+              modelId: target.modelId,
               body: bodyFor(maxTokens),
               ...headers,
             }),
@@ -52,7 +52,7 @@ export function streamInvoke(
       },
       sink,
     );
-    return toOutcome(model.modelId, result, undefined);
+    return toOutcome(target, result, undefined);
   }, request.signal);
 }
 

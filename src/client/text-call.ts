@@ -35,13 +35,16 @@ export interface TextCallRequest extends Omit<TextRequest, "messages">, CallOpti
 /** A reply that came through. */
 export interface GeneratedText extends TextResult {
   readonly blocked: false;
-  /** The model id as called. */
+  /** The model id as called (the target's, when the client spreads calls over `targets`). */
   readonly modelId: string;
+  /** The Region the reply came from. */
+  readonly region?: string;
 }
 
 /** A reply a guardrail replaced. */
 export interface BlockedText extends BlockedOutcome {
   readonly modelId: string;
+  readonly region?: string;
   readonly usage: Usage;
 }
 
