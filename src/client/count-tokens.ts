@@ -34,7 +34,9 @@ export async function countTokens(
     };
   const converse = toConverseInput(model.modelId, textRequest, {}, undefined);
   const response = await context.schedule({
-    model,
+    // A lane of its own: counting is free and reserves nothing of the model's quota, and its
+    // tiny calls would teach the model's limiter a rate far below the model's.
+    model: { ...model, route: "count-tokens" },
     operation: "CountTokens",
     // Counting is free and the same everywhere: the first target answers.
     pinned: true,

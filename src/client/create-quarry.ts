@@ -227,7 +227,7 @@ function createContext(
       const signal = combineSignals(call.signal, options.signal);
       const spread = router && !call.pinned ? router.routes(call.model) : undefined;
       const routes: readonly CallRoute[] = spread ?? [
-        router ? router.routes(call.model)[0]! : await ownRoute(call.model),
+        router ? firstRoute(router, call.model) : await ownRoute(call.model),
       ];
       let last = routes[0]!;
       const routed: RoutedCall<T> = {
@@ -283,6 +283,16 @@ function createContext(
       });
     },
   };
+
+  /**
+   * A call that is not spread: the first target, on a lane named by the call's own route (a
+   * guardrail's, CountTokens'), so that it never shares the model's limiter.
+   */
+  function firstRoute(router: CallRouter, model: CallSpec<unknown>["model"]): CallRoute {
+    const first = router.routes(model)[0]!;
+    const lane = laneOf(first.target.region, { modelId: first.target.modelId, route: model.route });
+    return { ...first, lane };
+  }
 
   /** Without targets: the client's Region (or the one an ARN names), with the call's model id. */
   async function ownRoute(model: CallSpec<unknown>["model"]): Promise<CallRoute> {

@@ -3,7 +3,7 @@ import type { TextCallRequest, TextOutcome } from "../client/text-call.js";
 import { QuarryError } from "../errors/quarry-error.js";
 import type { ContentPart, Message, Usage } from "../models/model-codec.js";
 import type { JobSpec } from "./job-spec.js";
-import type { JournalEntry, JournalUsage } from "./journal.js";
+import type { JournalEntry, JournalTarget, JournalUsage } from "./journal.js";
 import type { PromptCachePlan } from "./plan-prompt-cache.js";
 import type { PreparedRecord } from "./prepare-record.js";
 import { buildRepairPrompt, type StructuredOutput } from "./structured-output.js";
@@ -18,8 +18,8 @@ export interface CallRecordContext {
   readonly nativeStructuredOutput: boolean;
   /** Where to place prompt-cache checkpoints; none when undefined. */
   readonly promptCache?: PromptCachePlan;
-  /** The price of a record's usage, in dollars (0 when unknown). */
-  readonly costOf: (usage: JournalUsage) => number;
+  /** The price of a call's usage where it ran, in dollars (0 when unknown). */
+  readonly costOf: (usage: JournalUsage, target?: JournalTarget) => number;
   readonly now: () => number;
   readonly signal: AbortSignal;
 }
@@ -46,6 +46,9 @@ export async function callRecord(
     cacheWriteInputTokens: 0,
   };
   let attemptsMade = 0;
+  // Each call is priced where it ran: a job's targets may differ in price.
+  let costUsd = 0;
+  let target: JournalTarget | undefined;
   const base = {
     id: record.id,
     rowNumber: record.rowNumber,
@@ -59,7 +62,8 @@ export async function callRecord(
     attemptsMade,
     finishedOn: Date.now(),
     usage: compactUsage(usage),
-    costUsd: Math.round(context.costOf(usage) * 1e9) / 1e9,
+    costUsd: Math.round(costUsd * 1e9) / 1e9,
+    ...(spec.targets && target ? { target } : {}),
     durationMs: Math.round(context.now() - startedAt),
   });
 
@@ -111,6 +115,8 @@ export async function callRecord(
       throw error;
     }
     addUsage(usage, outcome.usage);
+    target = outcome.region ? { region: outcome.region, model: outcome.modelId } : undefined;
+    costUsd += context.costOf(outcome.usage ?? {}, target);
 
     if (outcome.blocked) {
       return finish({

@@ -1,9 +1,9 @@
 import type { Quarry } from "../client/create-quarry.js";
 import { estimateTextTokens } from "../client/estimate-tokens.js";
 import { estimateCost } from "../models/price-table.js";
-import type { ResolvedModel } from "../models/resolve-model.js";
+import { type ResolvedModel, resolveModel } from "../models/resolve-model.js";
 import type { JobSpec } from "./job-spec.js";
-import type { JournalUsage } from "./journal.js";
+import type { JournalTarget, JournalUsage } from "./journal.js";
 import type { PreparedRecord } from "./prepare-record.js";
 import type { StructuredOutput } from "./structured-output.js";
 
@@ -122,6 +122,71 @@ export function pricer(
     }).usd;
 }
 
+/** A Region and the model called there: where a job's records may run. */
+export interface JobPlace {
+  readonly region: string;
+  readonly model: ResolvedModel;
+}
+
+/** Where a job's records may run: each of its targets, else its model in `region`. */
+export function placesOf(spec: JobSpec, model: ResolvedModel, region: string): readonly JobPlace[] {
+  if (!spec.targets) return [{ region, model }];
+  return spec.targets.map((target) => ({
+    region: target.region,
+    model: target.model === spec.model ? model : resolveOr(target.model, model),
+  }));
+}
+
+function resolveOr(id: string, fallback: ResolvedModel): ResolvedModel {
+  try {
+    return resolveModel(id);
+  } catch {
+    // An ARN that hides its model: it is the job's model (the targets were checked for it).
+    return fallback;
+  }
+}
+
+/**
+ * Prices calls where they ran. Targets of one model may differ in price (by Region, and by
+ * route: a global profile costs less than a geographic one), so a call is priced at its
+ * target's Region and model id, and anything not known to have run somewhere at the first
+ * place. `dearest` prices at the dearest place, for what a budget must hold in reserve.
+ */
+export function placePricer(places: readonly JobPlace[]): {
+  price(usage: JournalUsage, target?: JournalTarget): number | undefined;
+  dearest(usage: JournalUsage): number | undefined;
+} {
+  const first = places[0]!;
+  const pricers = new Map<string, (usage: JournalUsage) => number | undefined>();
+  const at = (region: string, model: ResolvedModel) => {
+    const key = `${region} ${model.modelId}`;
+    let price = pricers.get(key);
+    if (!price) {
+      price = pricer(model, region);
+      pricers.set(key, price);
+    }
+    return price;
+  };
+  return {
+    price(usage, target) {
+      if (!target) return at(first.region, first.model)(usage);
+      const place = places.find(
+        (candidate) =>
+          candidate.region === target.region && candidate.model.modelId === target.model,
+      );
+      return at(target.region, place?.model ?? resolveOr(target.model, first.model))(usage);
+    },
+    dearest(usage) {
+      let most: number | undefined;
+      for (const place of places) {
+        const usd = at(place.region, place.model)(usage);
+        if (usd !== undefined && (most === undefined || usd > most)) most = usd;
+      }
+      return most;
+    },
+  };
+}
+
 /**
  * What prompt caching saved on a usage, in dollars: the cached tokens (read and written) at the
  * full input price, less what they cost — cheap reads minus the write premium, so a record that
@@ -155,6 +220,8 @@ export async function estimateJob(options: {
   readonly spec: JobSpec;
   readonly model: ResolvedModel;
   readonly region: string;
+  /** Where the records may run, when more than `region`: priced at the dearest. */
+  readonly places?: readonly JobPlace[];
   readonly quarry: Quarry | undefined;
   readonly tally: TokenTally;
   readonly output: StructuredOutput | undefined;
@@ -195,13 +262,40 @@ export async function estimateJob(options: {
   const perRecord = expectedOutputTokens(spec, options.output, maxTokens);
   const inputTokens = Math.round(tally.inputTokens * ratio);
   const outputTokens = perRecord * tally.records;
-  const price = (output: number) =>
-    estimateCost({ model, region, inputTokens, outputTokens: output });
+  const places = options.places ?? [{ region, model }];
+  // Where prices differ, the estimate is the dearest place's: where records run is known only
+  // as they run.
+  const price = (output: number) => {
+    let dearest: ReturnType<typeof estimateCost> | undefined;
+    for (const place of places) {
+      const cost = estimateCost({
+        model: place.model,
+        region: place.region,
+        inputTokens,
+        outputTokens: output,
+      });
+      if (!dearest || (cost.usd ?? 0) > (dearest.usd ?? 0)) dearest = cost;
+    }
+    return dearest!;
+  };
   const expected = price(outputTokens);
   const worst = price(maxTokens * tally.records);
+  const cheapest = Math.min(
+    ...places.map(
+      (place) =>
+        estimateCost({ model: place.model, region: place.region, inputTokens, outputTokens }).usd ??
+        Number.POSITIVE_INFINITY,
+    ),
+  );
+  const spread =
+    places.length > 1 && expected.usd !== undefined && cheapest < expected.usd
+      ? [
+          `The targets differ in price: $${cheapest.toFixed(4)} to $${expected.usd.toFixed(4)} expected; the estimate and the budget use the dearest.`,
+        ]
+      : [];
   return {
     model: spec.model,
-    region,
+    region: [...new Set(places.map((place) => place.region))].join(", "),
     records: options.counts.records,
     pending: tally.records,
     completed: options.counts.completed,
@@ -219,7 +313,7 @@ export async function estimateJob(options: {
       sampled: method === "CountTokens" ? tally.sample.length : 0,
       ...(note ? { note } : {}),
     },
-    priceNotes: expected.notes,
+    priceNotes: [...expected.notes, ...spread],
     priceVerification: expected.verification,
   };
 }

@@ -1,4 +1,5 @@
 import { Quarry } from "../client/create-quarry.js";
+import type { QuarryTarget } from "../client/quarry-options.js";
 import type { Clock } from "../clock/clock.js";
 import type { SchedulerOptions } from "../resilience/scheduler.js";
 import type { JobSpec } from "./job-spec.js";
@@ -8,9 +9,9 @@ export interface JobClient {
   readonly quarry: Quarry;
   /** What the summary and report call the endpoint. */
   readonly endpointLabel: string;
-  /** The region calls go to. */
+  /** The region calls go to (the first target's, when the job has targets). */
   region(): Promise<string>;
-  /** The embedded emulator's URL, when one was started. */
+  /** The embedded emulator's URL, when one was started (the first, when one per Region). */
   readonly emulatorUrl: string | undefined;
   close(): Promise<void>;
 }
@@ -35,6 +36,7 @@ export async function openJobClient(
   spec: JobSpec,
   options: OpenJobClientOptions = {},
 ): Promise<JobClient> {
+  if (spec.targets) return openTargetsClient(spec, spec.targets, options);
   let endpoint = spec.endpoint;
   let closeEmulator: (() => Promise<void>) | undefined;
   let emulatorUrl: string | undefined;
@@ -73,6 +75,76 @@ export async function openJobClient(
     async close() {
       quarry.destroy();
       await closeEmulator?.();
+    },
+  };
+}
+
+/**
+ * A client spreading the job over its targets. With `endpoint: local`, an embedded emulator is
+ * started for each Region that has no endpoint of its own, each with the job's emulator
+ * configuration and its own quotas.
+ */
+async function openTargetsClient(
+  spec: JobSpec,
+  targets: NonNullable<JobSpec["targets"]>,
+  options: OpenJobClientOptions,
+): Promise<JobClient> {
+  const emulators = new Map<string, { readonly url: string; close(): Promise<void> }>();
+  const closeEmulators = () =>
+    Promise.all([...emulators.values()].map((emulator) => emulator.close()));
+  try {
+    if (spec.endpoint === "local") {
+      const { startEmulator } = await import("../emulator/start-emulator.js");
+      for (const target of targets) {
+        if (target.endpoint !== undefined || emulators.has(target.region)) continue;
+        const config = typeof spec.emulator === "object" ? spec.emulator : {};
+        emulators.set(
+          target.region,
+          await startEmulator({
+            port: 0,
+            ...(typeof spec.emulator === "string" ? { configFile: spec.emulator } : {}),
+            config: { ...config, region: target.region },
+          }),
+        );
+      }
+    }
+  } catch (error) {
+    await closeEmulators();
+    throw error;
+  }
+  const clientTargets: QuarryTarget[] = targets.map((target) => {
+    const endpoint = target.endpoint ?? emulators.get(target.region)?.url;
+    return {
+      region: target.region,
+      model: target.model,
+      ...(endpoint === undefined ? {} : { endpoint }),
+    };
+  });
+  const local = clientTargets.every(
+    (target) => target.endpoint !== undefined && isLoopback(target.endpoint),
+  );
+  const quarry = new Quarry({
+    targets: clientTargets,
+    model: spec.model,
+    ...(spec.profile ? { profile: spec.profile } : {}),
+    ...(local && !process.env.AWS_ACCESS_KEY_ID ? { credentials: LOCAL_CREDENTIALS } : {}),
+    ...(spec.limits.concurrency ? { concurrency: Math.max(spec.limits.concurrency, 1) } : {}),
+    scheduler: schedulerOptions(spec, options.clock),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const places = clientTargets.map(
+    (target) =>
+      `${target.region} ${emulators.get(target.region)?.url === target.endpoint && target.endpoint ? `embedded emulator (${target.endpoint})` : (target.endpoint ?? "AWS")}`,
+  );
+  return {
+    quarry,
+    endpointLabel: places.join(", "),
+    region: () => quarry.region(),
+    emulatorUrl: emulators.values().next().value?.url,
+    async close() {
+      quarry.destroy();
+      await closeEmulators();
     },
   };
 }

@@ -11,7 +11,8 @@ import {
   fullMaxTokens,
   type JobEstimate,
   localInputTokens,
-  pricer,
+  placePricer,
+  placesOf,
   TokenTally,
 } from "./estimate-job.js";
 import { type ExecutionResult, executeJob, type StopReason } from "./execute-job.js";
@@ -20,6 +21,7 @@ import type { JobSpec } from "./job-spec.js";
 import {
   FileJournal,
   type JournalStore,
+  type JournalTarget,
   type JournalUsage,
   journalPaths,
   MemoryJournal,
@@ -232,10 +234,14 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
 
     client = options.client ?? (await openJobClient(spec, { clock, signal: abort }));
     const region = await client.region();
+    const places = placesOf(spec, model, region);
+    // With targets: every Region the records may run in.
+    const regions = [...new Set(places.map((place) => place.region))].join(", ");
     const estimate = await estimateJob({
       spec,
       model,
       region,
+      places,
       quarry: checked.pending > 0 ? client.quarry : undefined,
       tally,
       output: assets.output,
@@ -247,7 +253,7 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
     const base = {
       job: spec.name,
       model: spec.model,
-      region,
+      region: regions,
       endpoint: client.endpointLabel,
       estimate,
       records: checked.rows,
@@ -301,14 +307,16 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
     wireListeners(emitter, tracker, recorder, since, client, cacheSavings(model, region));
     options.onStart?.(tracker);
 
-    const price = pricer(model, region);
+    const pricing = placePricer(places);
     const promptCache = planPromptCache({
       spec,
       model,
       template: assets.template,
       ...(assets.system ? { system: assets.system } : {}),
     });
-    const costOf = (usage: Parameters<typeof price>[0]) => price(usage) ?? 0;
+    // Each call is priced where it ran (call-record hands over its target).
+    const costOf = (usage: JournalUsage, target?: JournalTarget) =>
+      pricing.price(usage, target) ?? 0;
     const maxTokens = fullMaxTokens(spec, model);
     const result: ExecutionResult = await executeJob({
       spec,
@@ -325,10 +333,10 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
       abort,
       costOf,
       worstCaseCostOf: (record) =>
-        costOf({
+        (pricing.dearest({
           inputTokens: Math.ceil(localInputTokens(record) * estimate.calibration.ratio),
           outputTokens: maxTokens,
-        }) *
+        }) ?? 0) *
         (1 + spec.repairAttempts),
       spentBefore: await spentBefore(journal, checked.completed + checked.failed),
     });
@@ -346,7 +354,7 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
     const reportData: RunReportData = recorder.data({
       name: spec.name,
       model: spec.model,
-      region,
+      region: regions,
       endpoint: client.endpointLabel,
       startedAt: startedAt.toISOString(),
       wallMs,

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { closestName } from "./closest-name.js";
 import { type DatasetFormat, datasetFormatOf } from "./dataset-reader.js";
 import { InputError, InputErrors } from "./input-error.js";
+import { type JobTarget, resolveJobTargets } from "./job-targets.js";
 import { type OutputFormat, outputFormatOf } from "./output-writer.js";
 import { readTextFile } from "./read-text-file.js";
 
@@ -54,6 +55,15 @@ export interface JobSpec {
   readonly model: string;
   /** @default the AWS SDK's default (environment, profile) */
   readonly region?: string;
+  /**
+   * Regions (or inference profiles) to spread the records over, each paced on its own quota:
+   * a Region reuses `model`; `{ region, model, endpoint }` names that Region's profile id of
+   * the same model (`eu.` where `model` is `us.`) and, for an emulator, its endpoint. Replaces
+   * `region`; with `endpoint: local` an emulator is started per Region. Each record is priced
+   * where it ran. Not part of the fingerprint: results do not depend on where a record ran.
+   * @default one Region: `region`
+   */
+  readonly targets?: readonly JobTarget[];
   /** The AWS shared-config profile. @default the AWS SDK's default */
   readonly profile?: string;
   /**
@@ -140,6 +150,19 @@ export const jobFileSchema = z.strictObject({
   name: z.string().min(1).optional(),
   model: z.string().min(1),
   region: z.string().min(1).optional(),
+  targets: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          region: z.string().min(1),
+          model: z.string().min(1).optional(),
+          endpoint: z.string().refine(isHttpUrl).optional(),
+        }),
+      ]),
+    )
+    .min(1)
+    .optional(),
   profile: z.string().min(1).optional(),
   endpoint: z
     .string()
@@ -197,6 +220,11 @@ const EXPECTED: Readonly<Record<string, string>> = {
   model:
     'a model id such as "anthropic.claude-3-haiku-20240307-v1:0", an inference profile or an ARN',
   region: 'an AWS region such as "us-east-1"',
+  targets:
+    "a list of Regions (\"us-west-2\") or { region, model?, endpoint? } (model: that Region's id of the job's model)",
+  "targets.region": 'an AWS region such as "us-west-2"',
+  "targets.model": "that Region's id (or profile id) of the job's model",
+  "targets.endpoint": "an http(s) URL",
   profile: "the name of an AWS profile",
   endpoint: '"local" (the embedded emulator) or an http(s) URL',
   api: '"converse" or "invoke"',
@@ -374,6 +402,19 @@ function buildSpec(raw: Readonly<Record<string, unknown>>, context: BuildContext
   } catch (error) {
     return located("output", error);
   }
+  let targets: readonly JobTarget[] | undefined;
+  if (job.targets !== undefined) {
+    const checked = resolveJobTargets(job.targets, job);
+    if (checked.problem) {
+      const field = checked.problem.path.join(".");
+      throw new InputError("input.job-spec", `${field} ${checked.problem.message}`, {
+        file: jobFile,
+        line: context.lineOf?.(checked.problem.path, false),
+        field,
+      });
+    }
+    targets = checked.targets;
+  }
   const carry = job.carry;
   const repeated = carry.find((column, index) => carry.indexOf(column) !== index);
   if (repeated !== undefined)
@@ -389,6 +430,7 @@ function buildSpec(raw: Readonly<Record<string, unknown>>, context: BuildContext
     baseDir,
     model: job.model,
     region: job.region,
+    targets,
     profile: job.profile,
     endpoint: job.endpoint,
     api: job.api,
@@ -474,7 +516,11 @@ function invalidFieldError(
 ): InputError {
   const field = path.map(String).join(".");
   const given = valueAt(value, path);
-  const expected = EXPECTED[field] ?? EXPECTED[String(path[0])] ?? "a valid value";
+  const expected =
+    EXPECTED[field] ??
+    EXPECTED[field.replace(/\.\d+/g, "")] ??
+    EXPECTED[String(path[0])] ??
+    "a valid value";
   const detail =
     given === undefined
       ? `"${field}" is required: ${expected}`
@@ -491,11 +537,26 @@ function fieldNames(parent: string): string[] {
   let schema: unknown = jobFileSchema;
   for (const key of parent ? parent.split(".") : []) {
     schema = unwrap(schema);
-    const shape = (schema as { shape?: Record<string, unknown> }).shape;
-    schema = shape?.[key];
+    // A list's items (`targets.0`) are its element's fields.
+    const element = (schema as { _zod?: { def?: { element?: unknown } } })._zod?.def?.element;
+    schema = element !== undefined && /^\d+$/.test(key) ? element : shapeOf(schema)?.[key];
   }
-  const shape = (unwrap(schema) as { shape?: Record<string, unknown> } | undefined)?.shape;
+  const shape = shapeOf(unwrap(schema));
   return shape ? Object.keys(shape) : [];
+}
+
+/** An object schema's fields, or those of the object among a union's options. */
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  const node = schema as
+    | { shape?: Record<string, unknown>; _zod?: { def?: { options?: unknown[] } } }
+    | undefined;
+  if (node?.shape) return node.shape;
+  const options = node?._zod?.def?.options ?? [];
+  return (
+    options.find((option) => (option as { shape?: unknown }).shape) as
+      | { shape?: Record<string, unknown> }
+      | undefined
+  )?.shape;
 }
 
 function unwrap(schema: unknown): unknown {
@@ -555,7 +616,7 @@ function lineOf(
     if (!pair) return undefined;
     const last = index === path.length - 1;
     const target = last && key ? pair.key : (pair.value ?? pair.key);
-    if (last || !isMap(pair.value)) {
+    if (last || !(isMap(pair.value) || isSeq(pair.value))) {
       const range = (target as { range?: [number, number, number] } | null)?.range;
       return range ? lineCounter.linePos(range[0]).line : undefined;
     }

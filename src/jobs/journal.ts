@@ -58,6 +58,17 @@ export interface JournalEntry {
   readonly durationMs?: number;
   /** The input columns the job carries into the output. */
   readonly carry?: Readonly<Record<string, unknown>>;
+  /**
+   * Where the record's last call ran, when the job spreads over `targets` (its cost is priced
+   * call by call where each ran).
+   */
+  readonly target?: JournalTarget;
+}
+
+/** A Region and the model id called there. */
+export interface JournalTarget {
+  readonly region: string;
+  readonly model: string;
 }
 
 /** The journal's first line. */
