@@ -50,13 +50,16 @@ describe("a job's targets", () => {
     ],
     [
       { targets: [{ region: "us-east-1", model: "anthropic.claude-3-haikuu" }] },
-      /targets\.0\.model Unknown model id/,
+      /targets\.0\.model is not a model id Quarry can call: Unknown model id/,
     ],
     [{ targets: ["us-east-1", "us-east-1"] }, /targets\.1 repeats targets\.0 \(us-east-1/],
-    [{ region: "us-east-1", targets: ["us-west-2"] }, /region give each target its own region/],
+    [
+      { region: "us-east-1", targets: ["us-west-2"] },
+      /region cannot be used with targets: give each target its own region/,
+    ],
     [
       { endpoint: "http://127.0.0.1:1", targets: ["us-west-2"] },
-      /endpoint give each target its own endpoint/,
+      /endpoint cannot be a URL with targets: give each target its own endpoint/,
     ],
   ])("refuses a bad one before anything is sent: %j", (fields, message) => {
     expect(() => resolveJobSpec({ ...JOB, ...fields })).toThrow(message);

@@ -33,14 +33,11 @@ export function resolveJobTargets(
   job: { readonly model: string; readonly region?: string; readonly endpoint?: string },
 ): { readonly targets?: readonly JobTarget[]; readonly problem?: TargetProblem } {
   if (job.region !== undefined)
-    return problem(
-      ["region"],
-      "give each target its own region instead of region (targets replace it)",
-    );
+    return problem(["region"], "cannot be used with targets: give each target its own region");
   if (job.endpoint !== undefined && job.endpoint !== "local")
     return problem(
       ["endpoint"],
-      'give each target its own endpoint instead of endpoint (targets replace it; "local" starts an emulator per Region)',
+      'cannot be a URL with targets: give each target its own endpoint (or say "local" for an emulator per Region)',
     );
   let reference: ResolvedModel | undefined;
   try {
@@ -69,7 +66,10 @@ export function resolveJobTargets(
       try {
         model = resolveModel(input.model);
       } catch (error) {
-        return problem(["targets", index, "model"], (error as Error).message);
+        return problem(
+          ["targets", index, "model"],
+          `is not a model id Quarry can call: ${(error as Error).message}`,
+        );
       }
       if (reference && model.baseModelId !== reference.baseModelId)
         return problem(
