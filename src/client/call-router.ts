@@ -7,6 +7,7 @@ import type {
   Scheduler,
   AttemptContext as SchedulerAttemptContext,
 } from "../resilience/scheduler.js";
+import { linkSignals } from "./link-signals.js";
 import type { CallSpec, CallTarget } from "./quarry-context.js";
 import type { ClientPair, RegionClients } from "./region-clients.js";
 import type { ResolvedTarget } from "./resolve-targets.js";
@@ -95,6 +96,9 @@ export class CallRouter {
     for (;;) {
       const waiter: Waiter = { evict: new AbortController(), lane: undefined };
       const evicted = waiter.evict.signal;
+      // Disposable, unlike AbortSignal.any (see link-signals.ts): the caller's signal lives
+      // as long as the whole run.
+      const linked = linkSignals(signal, evicted);
       const router = this;
       const scheduled: ScheduledCall<T> = {
         ...call,
@@ -105,7 +109,7 @@ export class CallRouter {
           router.#wait(waiter, lane);
           return lane;
         },
-        signal: signal ? AbortSignal.any([signal, evicted]) : evicted,
+        signal: linked.signal ?? evicted,
         attempt: async (context) => {
           router.#stopWaiting(waiter);
           if (evicted.aborted) throw evicted.reason;
@@ -126,6 +130,8 @@ export class CallRouter {
         this.#stopWaiting(waiter);
         if (evicted.aborted && !signal?.aborted) continue;
         throw error;
+      } finally {
+        linked.dispose();
       }
     }
   }

@@ -20,14 +20,10 @@ import {
   generateImage,
 } from "./generate-image.js";
 import { invoke } from "./invoke.js";
+import { linkSignals } from "./link-signals.js";
 import { lookupModel } from "./lookup-model.js";
 import type { ModelInfo } from "./model-info.js";
-import {
-  type CallSpec,
-  type CallTarget,
-  combineSignals,
-  type QuarryContext,
-} from "./quarry-context.js";
+import type { CallSpec, CallTarget, QuarryContext } from "./quarry-context.js";
 import {
   type QuarryOptions,
   type ResolvedQuarryOptions,
@@ -224,7 +220,8 @@ function createContext(
       return found;
     },
     async schedule<T>(call: CallSpec<T>): Promise<T> {
-      const signal = combineSignals(call.signal, options.signal);
+      const linked = linkSignals(call.signal, options.signal);
+      const signal = linked.signal;
       const spread = router && !call.pinned ? router.routes(call.model) : undefined;
       const routes: readonly CallRoute[] = spread ?? [
         router ? firstRoute(router, call.model) : await ownRoute(call.model),
@@ -266,10 +263,13 @@ function createContext(
           ...(call.recordId === undefined ? {} : { recordId: call.recordId }),
           signal,
         });
+      } finally {
+        linked.dispose();
       }
     },
     async describe(error, call) {
-      const signal = combineSignals(call.signal, options.signal);
+      // Only whether the call was aborted matters here; no listener is needed.
+      const signal = [call.signal, options.signal].find((candidate) => candidate?.aborted);
       const route = lastRoutes.get(call);
       return describeFailure(error, {
         model: route?.model ?? call.model,

@@ -80,16 +80,6 @@ export interface AttemptContext {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Both signals as one (either aborting aborts it). */
-export function combineSignals(
-  ...signals: readonly (AbortSignal | undefined)[]
-): AbortSignal | undefined {
-  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  if (present.length === 0) return undefined;
-  if (present.length === 1) return present[0];
-  return AbortSignal.any(present);
-}
-
 /** Fails early, with the model named, when a model lacks what an operation needs. */
 export function unsupported(model: ModelInfo, operation: string, detail: string): QuarryError {
   return new QuarryError("input.model", `${operation} cannot use ${model.modelId}: ${detail}.`, {

@@ -1,11 +1,7 @@
 import type { StreamParser, StreamPart, TextResult, Usage } from "../models/model-codec.js";
+import { linkSignals } from "./link-signals.js";
 import type { ModelInfo } from "./model-info.js";
-import {
-  type CallSpec,
-  type CallTarget,
-  combineSignals,
-  type QuarryContext,
-} from "./quarry-context.js";
+import type { CallSpec, CallTarget, QuarryContext } from "./quarry-context.js";
 import type { StreamSink } from "./quarry-stream.js";
 import { StreamAccumulator } from "./stream-accumulator.js";
 
@@ -58,11 +54,12 @@ export async function runStream<TParser extends StreamParser>(
   sink: StreamSink,
 ): Promise<StreamOutcome<TParser>> {
   const idleMs = context.options.idleTimeoutMs;
+  const callSignal = linkSignals(spec.signal, sink.signal);
   const call: CallSpec<AttemptOutcome<TParser>> = {
     model: spec.model,
     operation: spec.operation,
     ...(spec.recordId === undefined ? {} : { recordId: spec.recordId }),
-    signal: combineSignals(spec.signal, sink.signal),
+    signal: callSignal.signal,
     inputTokens: spec.inputTokens,
     // A reply cut off at a learned ("auto") limit is run again at the full one; a live reader
     // would see the first attempt's parts twice, so live streams ask for the full limit.
@@ -70,7 +67,8 @@ export async function runStream<TParser extends StreamParser>(
     fullMaxTokens: spec.fullMaxTokens,
     attempt: async ({ maxTokens, signal, target }) => {
       const idle = new AbortController();
-      const attemptSignal = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
+      const linkedAttempt = linkSignals(signal, idle.signal);
+      const attemptSignal = linkedAttempt.signal ?? idle.signal;
       const accumulator = new StreamAccumulator();
       const parser = spec.createParser();
       const deliver = async (parts: readonly StreamPart[]) => {
@@ -113,16 +111,21 @@ export async function runStream<TParser extends StreamParser>(
         throw error;
       } finally {
         watch?.stop();
+        linkedAttempt.dispose();
       }
     },
     usage: (attempt) =>
       attempt.outcome?.result.usage ?? attempt.partialUsage ?? { inputTokens: 0, outputTokens: 0 },
     stoppedAtMaxTokens: (attempt) => attempt.outcome?.result.stopReason === "max_tokens",
   };
-  const attempted = await context.schedule(call);
-  if (attempted.failure !== undefined || !attempted.outcome)
-    throw await context.describe(attempted.failure, call as CallSpec<unknown>);
-  return attempted.outcome;
+  try {
+    const attempted = await context.schedule(call);
+    if (attempted.failure !== undefined || !attempted.outcome)
+      throw await context.describe(attempted.failure, call as CallSpec<unknown>);
+    return attempted.outcome;
+  } finally {
+    callSignal.dispose();
+  }
 }
 
 /**
@@ -138,7 +141,8 @@ function watchIdle(
 ): { touch(): void; stop(): void } {
   const clock = context.clock;
   const stopped = new AbortController();
-  const cancel = combineSignals(stopped.signal, signal)!;
+  const linked = linkSignals(stopped.signal, signal);
+  const cancel = linked.signal!;
   let last = clock.now();
   void (async () => {
     for (;;) {
@@ -161,6 +165,9 @@ function watchIdle(
     touch: () => {
       last = clock.now();
     },
-    stop: () => stopped.abort(),
+    stop: () => {
+      stopped.abort();
+      linked.dispose();
+    },
   };
 }
