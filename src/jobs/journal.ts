@@ -236,6 +236,9 @@ export class FileJournal implements JournalStore {
   #pending: JournalEntry[] = [];
   #pendingText: string[] = [];
   #writing: Promise<void> = Promise.resolve();
+  #writeInProgress = false;
+  /** The write queued behind the one in progress (there is at most one). */
+  #writeAgain: Promise<void> | undefined;
   #timer: AbortController | undefined;
   #error: unknown;
   #closed = false;
@@ -434,27 +437,40 @@ export class FileJournal implements JournalStore {
   }
 
   /**
-   * Queues the pending batch behind any write in progress, so batches reach the file in order.
-   * Never rejects: a write error is kept and thrown by the next `append`, `flush` or `close`.
+   * Writes the pending batch, one write at a time: entries appended while a write is in progress
+   * wait in `#pending` and all go in the next write. (Queuing one write per timer tick instead let
+   * a busy event loop — a million-record run at full speed — build a backlog of batches, each
+   * holding its entries, and memory grew with the run.) Resolves when everything pending at the
+   * call is in the file. Never rejects: a write error is kept and thrown by the next `append`,
+   * `flush` or `close`.
    */
   #startWrite(): Promise<void> {
-    if (this.#pending.length > 0) {
-      this.#disarmTimer();
-      const entries = this.#pending;
-      const text = this.#pendingText.join("");
-      this.#pending = [];
-      this.#pendingText = [];
-      this.#writing = this.#writing.then(async () => {
-        if (this.#error !== undefined) return;
-        try {
-          await writeAll(this.#handle, Buffer.from(text));
-          if (this.#durable) await this.#handle.datasync();
-          for (const listener of this.#listeners) await listener(entries);
-        } catch (error) {
-          this.#error = error;
-        }
+    if (this.#pending.length === 0) return this.#writing;
+    this.#disarmTimer();
+    if (this.#writeInProgress) {
+      this.#writeAgain ??= this.#writing.then(() => {
+        this.#writeAgain = undefined;
+        return this.#startWrite();
       });
+      return this.#writeAgain;
     }
+    const entries = this.#pending;
+    const text = this.#pendingText.join("");
+    this.#pending = [];
+    this.#pendingText = [];
+    this.#writeInProgress = true;
+    this.#writing = (async () => {
+      try {
+        if (this.#error !== undefined) return;
+        await writeAll(this.#handle, Buffer.from(text));
+        if (this.#durable) await this.#handle.datasync();
+        for (const listener of this.#listeners) await listener(entries);
+      } catch (error) {
+        this.#error = error;
+      } finally {
+        this.#writeInProgress = false;
+      }
+    })();
     return this.#writing;
   }
 }
