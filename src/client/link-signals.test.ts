@@ -8,7 +8,7 @@ describe("linkSignals", () => {
     const linked = linkSignals(a.signal, b.signal);
     b.abort(new Error("b stopped"));
     expect(linked.signal?.aborted).toBe(true);
-    expect((linked.signal?.reason as Error).message).toBe("b stopped");
+    expect(linked.signal?.reason).toEqual(new Error("b stopped"));
   });
 
   it("passes a single signal through and nothing through for none", () => {

@@ -35,7 +35,9 @@ export function linkSignals(...sources: readonly (AbortSignal | undefined)[]): L
   function dispose(): void {
     if (disposed) return;
     disposed = true;
-    present.forEach((source, index) => source.removeEventListener("abort", listeners[index]!));
+    for (let index = 0; index < present.length; index++) {
+      present[index]!.removeEventListener("abort", listeners[index]!);
+    }
   }
   return { signal: controller.signal, dispose };
 }

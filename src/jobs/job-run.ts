@@ -344,11 +344,12 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
     await journal.flush();
     await jsonl?.close();
     jsonl = undefined;
-    await writeOutputs(
-      spec,
-      journal,
-      spec.outputFormat === "jsonl" && useFile ? "jsonl-written" : undefined,
-    );
+    if (useFile)
+      await writeOutputs(
+        spec,
+        journal,
+        spec.outputFormat === "jsonl" ? "jsonl-written" : undefined,
+      );
 
     const wallMs = clock.now() - startedClock;
     const reportData: RunReportData = recorder.data({
