@@ -29,7 +29,6 @@ export interface Scenario {
   readonly quarryMaxTokens: number | "auto";
   /** Synthetic reply lengths the emulator picks from, per prompt. */
   readonly outputTokens: { readonly min: number; readonly max: number };
-  readonly latency: Latency;
   readonly quota: QuotaShape;
   readonly faults: FaultRates;
   /** Seconds one contestant needs at the ideal rate. */
@@ -42,24 +41,11 @@ export interface Scenario {
 const HAIKU = "anthropic.claude-3-haiku-20240307-v1:0";
 const SONNET_4_PROFILE = "us.anthropic.claude-sonnet-4-20250514-v1:0";
 
-/** Latency: time to the first token and per output token, each ±`jitter` (seeded). */
-export interface Latency {
-  readonly firstTokenMs: number;
-  readonly perOutputTokenMs: number;
-  readonly jitter: number;
-}
-
 /**
  * Latency as a real Claude call has it: 300–500 ms to the first token, 11–19 ms per output
  * token (400 ms and 15 ms, ±25% seeded jitter).
  */
-export const LATENCY: Latency = { firstTokenMs: 400, perOutputTokenMs: 15, jitter: 0.25 };
-
-/**
- * A larger model writing long replies: 20 ms per output token (15–25 ms), so a reply of
- * 800–1,000 tokens takes about 17–19 s.
- */
-export const LONG_LATENCY: Latency = { firstTokenMs: 400, perOutputTokenMs: 20, jitter: 0.25 };
+export const LATENCY = { firstTokenMs: 400, perOutputTokenMs: 15, jitter: 0.25 } as const;
 
 /** The emulator's seed: faults, jitter and reply lengths replay exactly from it. */
 export const EMULATOR_SEED = 7;
@@ -72,8 +58,6 @@ interface ScenarioShape {
   readonly maxTokens: number;
   readonly quarryMaxTokens: number | "auto";
   readonly outputTokens: { readonly min: number; readonly max: number };
-  /** @default LATENCY */
-  readonly latency?: Latency;
   /** The quota; a schedule is given in fractions of the expected duration. */
   readonly quota: (expectedSeconds: number) => QuotaShape;
   readonly faults?: FaultRates;
@@ -91,20 +75,14 @@ const SHAPES: readonly ScenarioShape[] = [
     quota: () => ({ rpm: 600, tpm: 5_000_000 }),
   },
   {
-    // Where the max_tokens reservation binds: long generations (800–1,000 tokens, ~18 s each),
-    // burndown 5, and a generous max_tokens (32,000; Sonnet 4 allows 64,000). Each peer call
-    // holds 160,000 tokens of a 1M TPM while it runs, so at most six run at once, a sixth of
-    // what the quota's actual charges (~4,540 tokens a reply) allow. bench/README.md says more.
     name: "tpm-max-tokens",
-    title:
-      "TPM-bound, max_tokens 32,000, 800–1,000 generated at ~20 ms/token, burndown 5 (Quarry: maxTokens auto)",
+    title: "TPM-bound, max_tokens 4096, ~300 generated, burndown 5 (Quarry: maxTokens auto)",
     modelId: SONNET_4_PROFILE,
     outputBurndown: 5,
-    maxTokens: 32_000,
+    maxTokens: 4096,
     quarryMaxTokens: "auto",
-    outputTokens: { min: 800, max: 1_000 },
-    latency: LONG_LATENCY,
-    quota: () => ({ tpm: 1_000_000 }),
+    outputTokens: { min: 200, max: 400 },
+    quota: () => ({ tpm: 300_000 }),
   },
   {
     name: "faulty",
@@ -172,7 +150,6 @@ export function makeScenarios(scale: number): Scenario[] {
       maxTokens: shape.maxTokens,
       quarryMaxTokens: shape.quarryMaxTokens,
       outputTokens: shape.outputTokens,
-      latency: shape.latency ?? LATENCY,
       quota,
       faults: shape.faults ?? {},
       expectedSeconds,
@@ -187,7 +164,7 @@ export function emulatorConfig(scenario: Scenario): Record<string, unknown> {
   return {
     seed: EMULATOR_SEED,
     quotas: { [scenario.modelId]: scenario.quota },
-    latency: scenario.latency,
+    latency: LATENCY,
     ...(Object.keys(scenario.faults).length > 0
       ? { faults: { ...scenario.faults, operations: ["InvokeModel", "Converse"] } }
       : {}),

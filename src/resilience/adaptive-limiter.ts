@@ -18,40 +18,25 @@ export interface KnownLimits {
 
 /** How the limiter discovers what it is not told. */
 export interface AdaptiveOptions {
-  /**
-   * Calls in flight at first. Concurrency is rarely what binds on Bedrock (tokens and requests
-   * per minute are), so it starts at the ceiling and only a 503 "Too many connections" lowers
-   * it. @default maxConcurrency
-   */
+  /** Calls in flight at first. @default 4 */
   readonly initialConcurrency?: number;
-  /** Never more calls in flight than this. @default 4096 */
+  /** Never more calls in flight than this, however well they go. @default 4096 */
   readonly maxConcurrency?: number;
   /** The first token estimate is this many first-call reservations per minute. @default 4 */
   readonly initialBurst?: number;
-  /** Slow start doubles the estimate this often while it holds sends back, in ms. @default 250 */
-  readonly slowStartDoublingMs?: number;
-  /** A throttle with nothing measured drops the estimate to this fraction. @default 0.7 */
+  /** On a throttle the rate drops to this fraction of the limit measured. @default 0.7 */
   readonly decrease?: number;
-  /** A measured throttle sets the estimate to this fraction of the rate measured. @default 0.97 */
-  readonly headroom?: number;
-  /**
-   * After a throttle the estimate regrows cubically while it holds sends back: flat at first,
-   * double after this much time, in ms. @default 8000
-   */
-  readonly probeMs?: number;
-  /**
-   * A window between two throttles measures the token limit once the service admitted this
-   * many refused reservations' worth in it. @default 8
-   */
-  readonly measureCalls?: number;
-  /** The same for the request limit, in requests. @default 30 */
-  readonly measureRequests?: number;
-  /** Windows between throttles shorter than this never measure, in ms. @default 1000 */
-  readonly minimumWindowMs?: number;
-  /** Windows longer than this never measure, in ms. @default 60000 */
-  readonly maximumWindowMs?: number;
+  /** On ModelNotReady the rate drops only to this fraction (the model warms up; the quota is fine). @default 0.9 */
+  readonly modelNotReadyDecrease?: number;
   /** On a 503 "Too many connections" concurrency drops to this fraction of the calls in flight. @default 0.7 */
   readonly concurrencyDecrease?: number;
+  /**
+   * Time for the rate to climb back to the limit measured at the last throttle, in ms (at least
+   * three round trips, since feedback arrives a round trip late). @default 30000
+   */
+  readonly recoveryMs?: number;
+  /** Calls finished between two throttles before the rate measured between them is trusted. @default 8 */
+  readonly minimumWindowCalls?: number;
 }
 
 export interface AdaptiveLimiterOptions extends AdaptiveOptions {
@@ -81,15 +66,9 @@ export interface LimiterSnapshot {
   readonly pausedUntil: number;
 }
 
-/** While an estimate holds sends back it grows; the queue looks again this often, in ms. */
-const GROWTH_TICK_MS = 100;
-
-
 interface Waiter {
-  cost: RequestCost;
-  reserved: number;
-  /** Recomputes the cost when the call reaches the head of the queue. */
-  readonly refresh: (() => RequestCost) | undefined;
+  readonly cost: RequestCost;
+  readonly reserved: number;
   readonly resolve: (permit: Permit) => void;
   readonly reject: (reason: unknown) => void;
   readonly signal: AbortSignal | undefined;
@@ -145,22 +124,30 @@ class WaitQueue {
 }
 
 /**
- * Discovers a lane's quota that nobody told it, and paces calls at it: a `RateLimiter` with a
- * shadow of each of the service's buckets (tokens per minute with max_tokens reserved, requests
- * per minute; see `LearnedRate`). It ramps up quickly, treats each throttle as the moment the
- * service's bucket is empty, measures the limit as what the service admitted between such
- * moments, settles just under it, probes for more while nothing is refused, and uses any limit it
- * is given directly. Concurrency starts at its ceiling and only a 503 "Too many connections"
- * lowers it. Waiting calls are served first come, first served (retries ahead of first tries).
+ * Discovers a lane's quota that nobody told it, and paces calls just under it: a `RateLimiter`
+ * with a shadow of each of the service's buckets (tokens per minute with max_tokens reserved,
+ * requests per minute; see `LearnedRate`) and an adaptive concurrency window. It starts
+ * cautiously, grows while calls succeed, backs off multiplicatively on throttles (learning the
+ * limit from where they begin), re-adapts when the limit moves, and uses any limit it is given
+ * directly. Waiting calls are served first come, first served (retries ahead of first tries).
  */
 export class AdaptiveLimiter implements RateLimiter {
   readonly lane: string;
   readonly #clock: Clock;
   readonly #options: Required<AdaptiveOptions>;
   readonly #limits: KnownLimits;
-  readonly #requests: LearnedRate;
+  /** Undefined until a throttle shows a limit other than tokens (Bedrock's RPM is optional). */
+  #requests: LearnedRate | undefined;
+  /** Calls the service admitted that have finished, and their count at the last token cut. */
+  #finished = 0;
+  #edgeFinished = 0;
+  #windowRequestRate = 0;
+  /** Recent calls' duration, smoothed: the limiter's round trip. */
+  #latencyMs = 0;
+  #edgeAt: number;
   #tokens: LearnedRate | undefined;
   #concurrency: number;
+  #concurrencySlowStart: boolean;
   #concurrencyCutSequence = -1;
   #concurrencyLimitedAt = Number.NEGATIVE_INFINITY;
   #inFlight = 0;
@@ -177,29 +164,18 @@ export class AdaptiveLimiter implements RateLimiter {
     this.#clock = options.clock ?? systemClock;
     this.#options = resolveAdaptiveOptions(options);
     this.#limits = validateKnownLimits(options.limits ?? {}, `limits for lane "${this.lane}"`);
-    // Requests per minute limit nothing until a throttle measures them (Bedrock's RPM is often
-    // generous next to its TPM); a known one is used as given.
-    this.#requests = this.#rate(this.#limits.rpm, Number.POSITIVE_INFINITY, false, "requests");
-    this.#concurrency = Math.min(
-      this.#options.maxConcurrency,
-      this.#limits.concurrency ?? this.#options.initialConcurrency,
-    );
-    if (this.#limits.tpm !== undefined)
-      this.#tokens = this.#rate(this.#limits.tpm, this.#limits.tpm, false, "tokens");
+    this.#edgeAt = this.#clock.now();
+    if (this.#limits.rpm !== undefined) this.#requests = this.#requestRate(this.#limits.rpm);
+    this.#concurrency = this.#limits.concurrency ?? this.#options.initialConcurrency;
+    this.#concurrencySlowStart = this.#limits.concurrency === undefined;
+    if (this.#limits.tpm !== undefined) this.#tokens = this.#tokenRate(this.#limits.tpm);
   }
 
   /**
    * Waits until the call fits every limit, then reserves it. `retry` puts the call ahead of
-   * calls that have not been tried yet. `refresh`, if given, recomputes the cost when the call
-   * reaches the head of the queue (a learned max tokens may have changed while it waited); the
-   * permit carries the cost granted.
+   * calls that have not been tried yet.
    */
-  acquire(
-    cost: RequestCost,
-    signal?: AbortSignal,
-    retry = false,
-    refresh?: () => RequestCost,
-  ): Promise<Permit> {
+  acquire(cost: RequestCost, signal?: AbortSignal, retry = false): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const reserved = reservedTokens(cost);
     if (this.#limits.tpm !== undefined && reserved > this.#limits.tpm) {
@@ -211,20 +187,12 @@ export class AdaptiveLimiter implements RateLimiter {
         ),
       );
     }
-    if (!this.#tokens)
-      this.#tokens = this.#rate(
-        undefined,
-        reserved * this.#options.initialBurst,
-        true,
-        "tokens",
-        reserved,
-      );
+    if (!this.#tokens) this.#tokens = this.#tokenRate(undefined, reserved);
     this.#tokens.ensureFits(reserved);
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         cost,
         reserved,
-        refresh,
         resolve,
         reject,
         signal,
@@ -259,21 +227,36 @@ export class AdaptiveLimiter implements RateLimiter {
           ? chargedTokens(outcome.usage, permit.cost.outputBurndown)
           : permit.reservedTokens;
         tokens.settle(permit.reservedTokens - charged);
+        tokens.finished(charged, permit.sequence);
+        requests?.finished(1, permit.sequence);
+        this.#finished++;
         const window = Math.max(outcome.latencyMs, 1000);
+        this.#latencyMs += 0.1 * (outcome.latencyMs - this.#latencyMs);
+        if (tokens.limitedAt >= now - window)
+          tokens.grow(charged, permit.reservedTokens, outcome.latencyMs);
+        if (requests && requests.limitedAt >= now - window) requests.grow(1, 1, outcome.latencyMs);
         if (this.#concurrencyLimitedAt >= now - window) this.#growConcurrency();
         break;
       }
       case "throttled": {
-        // Refused before anything was charged: the service's buckets are empty right now.
+        // The service refused the call before charging it.
         tokens.settle(permit.reservedTokens);
-        requests.settle(1);
-        this.#throttles++;
-        this.#throttled(tokens, requests, permit);
+        requests?.settle(1);
+        this.#throttled(tokens, requests, permit, now);
+        break;
+      }
+      case "model-not-ready": {
+        tokens.settle(permit.reservedTokens - permit.cost.inputTokens);
+        tokens.finished(permit.cost.inputTokens, permit.sequence);
+        requests?.finished(1, permit.sequence);
+        this.#finished++;
+        tokens.soften(this.#options.modelNotReadyDecrease, permit.sequence, this.#sequence);
+        requests?.soften(this.#options.modelNotReadyDecrease, permit.sequence, this.#sequence);
         break;
       }
       case "quota-exhausted": {
         tokens.settle(permit.reservedTokens);
-        requests.settle(1);
+        requests?.settle(1);
         this.#pausedUntil = Math.max(this.#pausedUntil, now + (outcome.pauseMs ?? 0));
         break;
       }
@@ -281,12 +264,14 @@ export class AdaptiveLimiter implements RateLimiter {
         if (CONNECTION_LIMIT_ERRORS.has(outcome.name)) {
           // Refused at the door: nothing was charged, but fewer calls at once are welcome.
           tokens.settle(permit.reservedTokens);
-          requests.settle(1);
+          requests?.settle(1);
           this.#cutConcurrency(permit.sequence);
         } else {
-          // Admitted, then failed (a server fault, a reset, a timeout, the model warming up):
-          // its input counts, its output was never produced. Not a quota signal: no cut.
+          // The call was admitted and failed: its input counts, its output was never produced.
           tokens.settle(permit.reservedTokens - permit.cost.inputTokens);
+          tokens.finished(permit.cost.inputTokens, permit.sequence);
+          requests?.finished(1, permit.sequence);
+          this.#finished++;
         }
       }
     }
@@ -298,15 +283,14 @@ export class AdaptiveLimiter implements RateLimiter {
     const now = this.#clock.now();
     const reserved = reservedTokens(cost);
     const tokensPerMinute = this.#tokens?.estimate ?? reserved * this.#options.initialBurst;
-    const requestsPerMinute = this.#requests.estimate;
     const interval = Math.max(
-      Number.isFinite(requestsPerMinute) ? 60_000 / requestsPerMinute : 0,
+      this.#requests ? 60_000 / this.#requests.estimate : 0,
       (reserved * 60_000) / tokensPerMinute,
     );
     const waiting = this.#retries.size + this.#firsts.size;
     let delay = Math.max(0, this.#pausedUntil - now);
-    delay = Math.max(delay, this.#requests.delayFor(1));
-    if (this.#tokens) delay = Math.max(delay, this.#tokens.delayFor(reserved));
+    if (this.#requests) delay = Math.max(delay, this.#requests.bucket.delayFor(1));
+    if (this.#tokens) delay = Math.max(delay, this.#tokens.bucket.delayFor(reserved));
     if (this.#inFlight >= Math.floor(this.#concurrency)) delay = Math.max(delay, interval);
     return delay + waiting * interval;
   }
@@ -321,63 +305,90 @@ export class AdaptiveLimiter implements RateLimiter {
       concurrency: Math.floor(this.#concurrency),
       tokensPerMinute: tokens?.estimate,
       measuredTokensPerMinute: finite(tokens?.measuredLimit),
-      requestsPerMinute: finite(requests.estimate),
-      measuredRequestsPerMinute: finite(requests.measuredLimit),
+      requestsPerMinute: requests?.estimate,
+      measuredRequestsPerMinute: finite(requests?.measuredLimit),
       slowStart: tokens?.inSlowStart ?? true,
       throttles: this.#throttles,
       pausedUntil: this.#pausedUntil > this.#clock.now() ? this.#pausedUntil : 0,
     };
   }
 
-  /**
-   * A throttle does not say which bucket ran dry (only its message does, and messages never
-   * decide anything here). Tokens are Bedrock's primary quota: the token shadow takes it while
-   * tokens held sends back just before. A refusal the token shadow cannot explain — tokens were
-   * not what held sends back, so it had room — is evidence of a requests-per-minute limit, which
-   * is learned from then on (measured the same way, from what the service admitted).
-   */
-  #throttled(tokens: LearnedRate, requests: LearnedRate, permit: Permit): void {
-    if (permit.tight === "requests") requests.throttled(permit.sequence, this.#sequence, 1);
-    else if (permit.tight === "tokens" || tokens.inSlowStart)
-      tokens.throttled(permit.sequence, this.#sequence, permit.reservedTokens);
-    else requests.throttled(permit.sequence, this.#sequence, 1);
+  #tokenRate(known: number | undefined, firstReservation = 1): LearnedRate {
+    return new LearnedRate({
+      clock: this.#clock,
+      known,
+      initial: firstReservation * this.#options.initialBurst,
+      decrease: this.#options.decrease,
+      recoveryMs: this.#options.recoveryMs,
+      minimumWindowCalls: this.#options.minimumWindowCalls,
+    });
   }
 
-  #rate(
-    known: number | undefined,
-    initial: number,
-    slowStart: boolean,
-    dimension: "tokens" | "requests",
-    initialLevel?: number,
-  ): LearnedRate {
-    const options = this.#options;
+  /**
+   * A throttle does not say which bucket ran dry (only its message does, and messages never
+   * decide anything here). Tokens are Bedrock's primary quota, so the token shadow takes the cut
+   * unless a learned request limit is what holds sends back. A refusal that the token shadow
+   * cannot explain — a call granted after the shadow was re-synchronised to the service's empty
+   * bucket, on refunds the service would have received too — is evidence of a
+   * requests-per-minute limit: one is learned from then on, starting below the request rate
+   * measured since the last cut.
+   */
+  #throttled(
+    tokens: LearnedRate,
+    requests: LearnedRate | undefined,
+    permit: Permit,
+    now: number,
+  ): void {
+    this.#throttles++;
+    const recent = now - 2000;
+    const requestsBinding = requests !== undefined && requests.limitedAt >= recent;
+    const tokensBinding = tokens.limitedAt >= recent;
+    const firstCut = tokens.inSlowStart;
+    const verdict =
+      tokensBinding || !requestsBinding
+        ? tokens.throttled(permit.sequence, this.#sequence, this.#latencyMs)
+        : "ignored";
+    if (requests) {
+      if (requestsBinding || !tokensBinding)
+        requests.throttled(permit.sequence, this.#sequence, this.#latencyMs);
+    } else if (verdict === "unexplained" && this.#windowRequestRate > 0) {
+      this.#requests = this.#requestRate(
+        undefined,
+        Math.max(1, this.#windowRequestRate * this.#options.decrease),
+      );
+    }
+    if (verdict === "cut") {
+      // The request rate over the window that just ended (from nearly empty to nearly empty;
+      // the first one began with a full bucket, a minute's worth), should a request limit
+      // need learning.
+      const minutes = (now - this.#edgeAt) / 60_000 + (firstCut ? 1 : 0);
+      if (minutes > 0) this.#windowRequestRate = (this.#finished - this.#edgeFinished) / minutes;
+      this.#edgeAt = now;
+      this.#edgeFinished = this.#finished;
+    }
+  }
+
+  #requestRate(known: number | undefined, initial = 1): LearnedRate {
     return new LearnedRate({
       clock: this.#clock,
       known,
       initial,
-      // A learned limit starts with room for one call: a drained bucket refuses no burst.
-      ...(initialLevel === undefined ? {} : { initialLevel }),
-      slowStart,
-      doublingMs: options.slowStartDoublingMs,
-      decrease: options.decrease,
-      headroom: options.headroom,
-      probeMs: options.probeMs,
-      measureCalls: dimension === "tokens" ? options.measureCalls : options.measureRequests,
-      minimumWindowMs: options.minimumWindowMs,
-      maximumWindowMs: options.maximumWindowMs,
+      slowStart: false,
+      decrease: this.#options.decrease,
+      recoveryMs: this.#options.recoveryMs,
+      minimumWindowCalls: this.#options.minimumWindowCalls,
     });
   }
 
   #growConcurrency(): void {
     if (this.#limits.concurrency !== undefined) return;
-    this.#concurrency = Math.min(
-      this.#options.maxConcurrency,
-      this.#concurrency + 1 / this.#concurrency,
-    );
+    const step = this.#concurrencySlowStart ? 1 : 1 / this.#concurrency;
+    this.#concurrency = Math.min(this.#options.maxConcurrency, this.#concurrency + step);
   }
 
   #cutConcurrency(sequence: number): void {
     if (this.#limits.concurrency !== undefined || sequence < this.#concurrencyCutSequence) return;
+    this.#concurrencySlowStart = false;
     this.#concurrencyCutSequence = this.#sequence;
     this.#concurrency = Math.max(
       1,
@@ -396,11 +407,6 @@ export class AdaptiveLimiter implements RateLimiter {
         this.#cancelTimer();
         return;
       }
-      if (head.refresh) {
-        head.cost = head.refresh();
-        head.reserved = reservedTokens(head.cost);
-        tokens.ensureFits(head.reserved);
-      }
       const now = this.#clock.now();
       if (now < this.#pausedUntil) {
         this.#wakeIn(this.#pausedUntil - now);
@@ -412,27 +418,18 @@ export class AdaptiveLimiter implements RateLimiter {
         this.#cancelTimer();
         return;
       }
-      let requestDelay = requests.delayFor(1);
-      if (requestDelay > 0) {
-        requests.blocked(now);
-        requestDelay = requests.delayFor(1);
-      }
-      let tokenDelay = tokens.delayFor(head.reserved);
-      if (tokenDelay > 0) {
-        tokens.blocked(now);
-        tokenDelay = tokens.delayFor(head.reserved);
-      }
+      const requestDelay = requests ? requests.bucket.delayFor(1) : 0;
+      const tokenDelay = tokens.bucket.delayFor(head.reserved);
       if (requestDelay > 0 || tokenDelay > 0) {
-        // A learned estimate grows while it holds sends back: look again soon.
-        this.#wakeIn(Math.min(Math.max(requestDelay, tokenDelay), GROWTH_TICK_MS));
+        if (requestDelay > 0) requests!.limitedAt = now;
+        if (tokenDelay > 0) tokens.limitedAt = now;
+        this.#wakeIn(Math.max(requestDelay, tokenDelay));
         return;
       }
-      requests.passed(now);
-      tokens.passed(now);
       queue.shift();
       head.done = true;
       if (head.onAbort) head.signal!.removeEventListener("abort", head.onAbort);
-      requests.reserve(1);
+      requests?.reserve(1);
       tokens.reserve(head.reserved);
       this.#inFlight++;
       head.resolve({
@@ -441,12 +438,6 @@ export class AdaptiveLimiter implements RateLimiter {
         cost: head.cost,
         acquiredAt: now,
         sequence: this.#sequence++,
-        tight:
-          requests.delayFor(1) > 0
-            ? "requests"
-            : tokens.delayFor(head.reserved) > 0
-              ? "tokens"
-              : undefined,
       });
     }
   }
@@ -484,44 +475,35 @@ function finite(value: number | undefined): number | undefined {
 
 /** Fills adaptive options with their defaults, checking each eagerly. */
 export function resolveAdaptiveOptions(options: AdaptiveOptions = {}): Required<AdaptiveOptions> {
-  const maxConcurrency = check(options.maxConcurrency ?? 4096, "adaptive.maxConcurrency", 1, 1e9);
+  const initialBurst = check(options.initialBurst ?? 4, "adaptive.initialBurst", 1, 1e9);
   return {
     initialConcurrency: check(
-      options.initialConcurrency ?? maxConcurrency,
+      options.initialConcurrency ?? 4,
       "adaptive.initialConcurrency",
       1,
       1e9,
     ),
-    maxConcurrency,
-    initialBurst: check(options.initialBurst ?? 4, "adaptive.initialBurst", 1, 1e9),
-    slowStartDoublingMs: check(
-      options.slowStartDoublingMs ?? 250,
-      "adaptive.slowStartDoublingMs",
-      10,
-      600_000,
-    ),
+    maxConcurrency: check(options.maxConcurrency ?? 4096, "adaptive.maxConcurrency", 1, 1e9),
+    initialBurst,
     decrease: check(options.decrease ?? 0.7, "adaptive.decrease", 0.05, 0.99),
-    headroom: check(options.headroom ?? 0.97, "adaptive.headroom", 0.5, 1),
-    probeMs: check(options.probeMs ?? 8_000, "adaptive.probeMs", 100, 3_600_000),
-    measureCalls: check(options.measureCalls ?? 8, "adaptive.measureCalls", 1, 1e6),
-    measureRequests: check(options.measureRequests ?? 30, "adaptive.measureRequests", 1, 1e6),
-    minimumWindowMs: check(
-      options.minimumWindowMs ?? 1_000,
-      "adaptive.minimumWindowMs",
+    modelNotReadyDecrease: check(
+      options.modelNotReadyDecrease ?? 0.9,
+      "adaptive.modelNotReadyDecrease",
+      0.05,
       1,
-      3_600_000,
-    ),
-    maximumWindowMs: check(
-      options.maximumWindowMs ?? 60_000,
-      "adaptive.maximumWindowMs",
-      1,
-      86_400_000,
     ),
     concurrencyDecrease: check(
       options.concurrencyDecrease ?? 0.7,
       "adaptive.concurrencyDecrease",
       0.05,
       0.99,
+    ),
+    recoveryMs: check(options.recoveryMs ?? 30_000, "adaptive.recoveryMs", 100, 3_600_000),
+    minimumWindowCalls: check(
+      options.minimumWindowCalls ?? 8,
+      "adaptive.minimumWindowCalls",
+      1,
+      1e6,
     ),
   };
 }

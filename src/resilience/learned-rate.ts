@@ -2,48 +2,32 @@ import type { Clock } from "../clock/clock.js";
 import { TokenBucket } from "./token-bucket.js";
 
 const MINUTE = 60_000;
-/** Throttle points remembered for measuring (a ring). */
-const POINTS = 256;
-const SLOWER = Number(process.env.Q_SLOWER ?? 4);
-const HALVE = Number(process.env.Q_HALVE ?? 0.5);
 
 /**
- * What a throttle did to a learned rate: a cut (the estimate went down), nothing but a
- * re-synchronised shadow (the estimate already answered it: granted before the last cut, or
- * already at or under what was measured), or, for a known limit, nothing at all.
+ * What a throttle did to a learned rate: nothing (the call was granted before the last cut, which
+ * already answered it), a cut, or only a re-synchronised shadow because too few calls finished
+ * since the last cut to measure anything — a refusal the estimate cannot explain.
  */
-export type ThrottleVerdict = "cut" | "ignored" | "known";
+export type ThrottleVerdict = "ignored" | "cut" | "unexplained";
 
 export interface LearnedRateOptions {
   readonly clock: Clock;
   /** A limit the user knows (per minute): used as is, never learned. */
   readonly known?: number | undefined;
-  /**
-   * The first estimate, per minute, when the limit is not known; `Infinity` for a dimension
-   * that does not limit anything until a throttle measures it.
-   */
+  /** The cautious first estimate, per minute, when the limit is not known. */
   readonly initial: number;
-  /** What the shadow holds at first. @default the estimate */
-  readonly initialLevel?: number;
-  /** Whether to start by doubling every `doublingMs` until the first throttle. @default true */
+  /** Whether to start by doubling per round trip until the first throttle. @default true */
   readonly slowStart?: boolean;
-  /** Slow start doubles the estimate this often while it holds sends back, in ms. */
-  readonly doublingMs: number;
-  /** A throttle that cannot be measured cuts to this fraction of the estimate. */
+  /** Multiplicative decrease on a throttle: the estimate drops to `decrease × limit`. */
   readonly decrease: number;
-  /** A measured throttle sets the estimate to this fraction of the rate measured. */
-  readonly headroom: number;
-  /** After a throttle the estimate regrows cubically, doubling in this much limited time, in ms. */
-  readonly probeMs: number;
+  /** Time for the cubic regrowth to climb back to the limit last seen, in ms. */
+  readonly recoveryMs: number;
   /**
-   * A window between two throttles measures the limit once the service admitted at least this
-   * many of the refused call's cost in it: each end is "empty" to within one such cost.
+   * A throttle-to-throttle window's measured rate is trusted once this many calls finished in
+   * it: the service's bucket is "nearly empty" at both ends to within about one call, so the
+   * measure is good to about one part in this many.
    */
-  readonly measureCalls: number;
-  /** Windows shorter than this never measure, in ms. */
-  readonly minimumWindowMs: number;
-  /** Windows longer than this never measure (the bucket may have filled up), in ms. */
-  readonly maximumWindowMs: number;
+  readonly minimumWindowCalls: number;
 }
 
 /**
@@ -53,250 +37,210 @@ export interface LearnedRateOptions {
  * estimated limit, so sends are gated the way the service admits them: in-flight reservations
  * count, and a burst the service would refuse waits here instead.
  *
- * When the limit is unknown it is learned from throttles, which cost nothing but a round trip:
- * - **slow start**: the estimate doubles every `doublingMs` while it holds sends back, until the
- *   first throttle — a short ramp whatever the starting level of the service's bucket;
- * - **a throttle is a sync point**: the service's bucket has just refused a call, so it is
- *   (nearly) empty; the shadow's level drops to zero;
- * - **the limit is measured between sync points**: from one throttle to a later one the service's
- *   bucket went from empty to empty, so what it admitted in between (reservations granted less
- *   refunds received) is exactly its refill — `admitted / elapsed` is the limit, whatever level
- *   the bucket started at, to within one refused call's cost at each end. The estimate is then
- *   set just under that (`headroom`), never raised by a throttle. A throttle with no window long
- *   enough to measure cuts multiplicatively, once per episode (throttles of calls granted before
- *   a cut do not cut again);
- * - **cubic regrowth** while the dimension holds sends back: flat just after a throttle, then
- *   faster and faster, so a limit that was raised is found within seconds, and one that was
- *   lowered shows at the next throttle.
+ * When the limit is unknown it is learned:
+ * - **slow start**: from a cautious estimate, every success that had to wait for this
+ *   dimension adds what it was worth (doubling per round trip) until the first throttle;
+ * - **at a throttle** the service's bucket is known to be nearly empty, so the shadow's level is
+ *   dropped to zero (re-synchronised), and the limit is measured: between two throttles the
+ *   service's bucket went from nearly empty to nearly empty, so it refilled about as much as
+ *   was charged — `charged / elapsed` is the limit, with no guess about the burst size. The
+ *   estimate drops multiplicatively below that (once per episode: permits granted before a cut
+ *   do not cut again);
+ * - **cubic regrowth** (as in CUBIC / Smithy's `DefaultRateLimiter`): concave back up to the
+ *   measured limit over `recoveryMs`, flat near it, then convex probing beyond, so a limit that
+ *   moved up is found again, and one that moved down is found by the next throttle.
+ * Growth only happens while the dimension is what holds sends back, so an idle or
+ * otherwise-limited lane does not inflate an estimate it has no evidence for.
  */
 export class LearnedRate {
-  /** The shadow bucket: capacity and refill per minute are the estimate (when finite). */
+  /** The shadow bucket: capacity and refill per minute are the estimate. */
   readonly bucket: TokenBucket;
   readonly known: boolean;
   readonly #clock: Clock;
-  readonly #options: LearnedRateOptions;
+  readonly #decrease: number;
+  readonly #recoveryMs: number;
+  #cycleMs: number;
+  readonly #minimumWindowCalls: number;
   #estimate: number;
-  /** The estimate set at the last throttle (or at the start), and the growth since. */
-  #base: number;
-  #growthMs = 0;
-  #blockedSince: number | undefined;
   #slowStart: boolean;
-  #measured = Number.POSITIVE_INFINITY;
+  #limit = Number.POSITIVE_INFINITY;
+  #cutDepth = 0;
+  #cutAt = Number.NEGATIVE_INFINITY;
   #cutSequence = -1;
-  /** The estimate before the current episode's first cut. */
-  #episodeEstimate = Number.POSITIVE_INFINITY;
-  #refusedInSlowStart = false;
-  #lastPointGiven = 0;
-  /** Reservations granted less refunds received, in all: what the service's bucket gave out. */
-  #given = 0;
-  readonly #pointAt = new Float64Array(POINTS);
-  readonly #pointGiven = new Float64Array(POINTS);
-  #points = 0;
+  /** Reservations less refunds, in all: what the service's bucket has given out. */
+  #charged = 0;
+  /** What finished calls were really charged, in all, and how many they were. */
+  #completed = 0;
+  #completions = 0;
+  #edgeAt: number;
+  #edgeCompleted = 0;
+  #edgeCompletions = 0;
+  /** Throttles since the last cut that too few finished calls could explain. */
+  #unexplained = 0;
   #largestCost = 0;
-  readonly #startedAt: number;
   /** Last time this dimension held back the head of the queue. */
   limitedAt = Number.NEGATIVE_INFINITY;
-  /** Throttles seen by this dimension. */
+  /** Throttles attributed to this dimension. */
   throttles = 0;
-  /** Cuts made. */
+  /** Decreases made (throttle episodes plus soft cuts). */
   cuts = 0;
 
   constructor(options: LearnedRateOptions) {
     this.#clock = options.clock;
-    this.#options = options;
     this.known = options.known !== undefined;
     this.#estimate = options.known ?? options.initial;
-    this.#base = this.#estimate;
-    this.#slowStart = (options.slowStart ?? true) && !this.known;
-    this.#startedAt = options.clock.now();
-    this.bucket = new TokenBucket({
-      capacity: Number.isFinite(this.#estimate) ? this.#estimate : 1,
-      ...(options.initialLevel === undefined ? {} : { initialLevel: options.initialLevel }),
-      clock: options.clock,
-    });
+    this.#slowStart = options.slowStart ?? true;
+    if (!this.#slowStart && !this.known) {
+      // Starting below a measured rate: regrow to it as after a cut.
+      this.#limit = this.#estimate / options.decrease;
+      this.#cutDepth = 1 - options.decrease;
+      this.#cutAt = options.clock.now();
+    }
+    this.#decrease = options.decrease;
+    this.#recoveryMs = options.recoveryMs;
+    this.#cycleMs = options.recoveryMs;
+    this.#minimumWindowCalls = options.minimumWindowCalls;
+    this.#edgeAt = options.clock.now();
+    this.bucket = new TokenBucket({ capacity: this.#estimate, clock: options.clock });
   }
 
-  /** The limit in force, per minute (known, or the current estimate; Infinity if none yet). */
+  /** The limit in force, per minute (known, or the current estimate). */
   get estimate(): number {
     return this.#estimate;
   }
 
-  /** The limit measured at the last measurable throttle, per minute (Infinity before any). */
+  /** The limit measured at the last throttle, per minute (Infinity before any). */
   get measuredLimit(): number {
-    return this.#measured;
+    return this.#limit;
   }
 
   get inSlowStart(): boolean {
-    return this.#slowStart;
+    return this.#slowStart && !this.known;
   }
 
   /** Makes room for a cost larger than the estimate (an unknown limit is at least one call). */
   ensureFits(amount: number): void {
     if (amount > this.#largestCost) this.#largestCost = amount;
     if (this.known || amount <= this.#estimate) return;
-    this.#base = Math.max(this.#base, amount);
     this.#setEstimate(amount);
-  }
-
-  /** Milliseconds until `amount` fits the shadow (0 while the dimension limits nothing). */
-  delayFor(amount: number): number {
-    if (!Number.isFinite(this.#estimate)) return 0;
-    return this.bucket.delayFor(amount);
-  }
-
-  /** The head of the queue waits on this dimension: it grows (when learned) for as long. */
-  blocked(now: number): void {
-    this.limitedAt = now;
-    if (this.#blockedSince === undefined) this.#blockedSince = now;
-    this.#grow(now);
-  }
-
-  /** The head of the queue passed this dimension: the time it waited counts as growth. */
-  passed(now: number): void {
-    if (this.#blockedSince === undefined) return;
-    this.#grow(now);
-    this.#growthMs += now - this.#blockedSince;
-    this.#blockedSince = undefined;
   }
 
   /** Charges a call's reservation when it starts. */
   reserve(amount: number): void {
-    if (Number.isFinite(this.#estimate)) this.bucket.take(amount);
-    this.#given += amount;
+    this.bucket.take(amount);
+    this.#charged += amount;
   }
 
   /** Gives back part of a reservation (negative takes more: the call used more than reserved). */
   settle(amount: number): void {
     if (amount === 0) return;
-    this.#given -= amount;
-    if (!Number.isFinite(this.#estimate)) return;
     if (amount > 0) this.bucket.refund(amount);
     else this.bucket.take(-amount);
+    this.#charged -= amount;
   }
 
   /**
-   * The service throttled a call granted as `sequence` that reserved `refused` here;
-   * `nextSequence` is the next grant's number. The caller has already settled the refused
+   * A call the service admitted has finished; `charge` is what it was really charged, `sequence`
+   * its grant number.
+   */
+  finished(charge: number, sequence: number): void {
+    this.#completed += charge;
+    // Only calls sent since the last cut show the new pace (at least one round trip of it).
+    if (sequence >= this.#cutSequence) this.#completions++;
+  }
+
+  /**
+   * A call that waited on this dimension succeeded. `worth` is what it charged, `cost` what it
+   * reserved, `latencyMs` how long it ran.
+   */
+  grow(worth: number, cost: number, latencyMs: number): void {
+    if (this.known) return;
+    // One success's share of doubling per round trip: whichever of its reservation (burst-bound)
+    // or its charge spread over its latency (refill-bound) is larger.
+    const step = Math.max(cost, (worth * MINUTE) / Math.max(latencyMs, 50));
+    if (this.#slowStart) {
+      this.#setEstimate(this.#estimate + step);
+      return;
+    }
+    const since = (this.#clock.now() - this.#cutAt - this.#cycleMs) / this.#cycleMs;
+    // Never flatter than a regular cut's curve, so probing beyond the limit always resumes.
+    const depth = Math.max(this.#cutDepth, 1 - this.#decrease);
+    const target = this.#limit * (1 + depth * since * since * since);
+    if (target > this.#estimate) this.#setEstimate(Math.min(target, this.#estimate + step));
+  }
+
+  /**
+   * The service throttled a call granted as `sequence`; `nextSequence` is the next grant's number,
+   * `roundTripMs` how long calls take. The caller has already settled the throttled call's
    * reservation (the service never took it).
    */
-  throttled(sequence: number, nextSequence: number, refused: number): ThrottleVerdict {
+  throttled(sequence: number, nextSequence: number, roundTripMs = 0): ThrottleVerdict {
     this.throttles++;
-    if (Number.isFinite(this.#estimate)) this.bucket.lowerTo(0);
-    if (this.known) return "known";
-    const now = this.#clock.now();
-    const measured = this.#measure(now, refused);
-    this.#remember(now);
-    const estimate = this.#estimate;
-    if (this.#slowStart && this.#given - this.#lastPointGiven < refused) {
-      // Nothing got through since the bucket was last seen empty (a start on a drained bucket):
-      // no news about the limit. Keep ramping.
-      this.#lastPointGiven = this.#given;
-      return "ignored";
-    }
-    this.#lastPointGiven = this.#given;
-    if (this.#slowStart && measured === undefined) {
-      // Too little got through since the bucket was last empty to say where the limit is (a
-      // start on a drained bucket): halve, once per episode, and keep ramping, more slowly.
-      this.#refusedInSlowStart = true;
-      if (sequence < this.#cutSequence || !Number.isFinite(estimate)) return "ignored";
-      this.#base = Math.max(estimate * HALVE, this.#largestCost);
-      this.#growthMs = 0;
-      if (this.#blockedSince !== undefined) this.#blockedSince = now;
-      this.cuts++;
-      this.#episodeEstimate = estimate;
-      this.#cutSequence = nextSequence;
-      this.#setEstimate(this.#base);
-      return "cut";
-    }
-    if (this.#blockedSince !== undefined) this.#blockedSince = now;
-    let next = estimate;
-    if (measured !== undefined) {
-      if (measured.precise) this.#measured = measured.rate;
-      // What the service demonstrably admitted is the floor of any cut; a throttle never raises
-      // the estimate, and one noisy window never cuts by more than half.
-      const target = this.#options.headroom * measured.rate;
-      const floor = (sequence < this.#cutSequence ? this.#episodeEstimate : estimate) / 2;
-      next = Number.isFinite(estimate) ? Math.min(estimate, Math.max(floor, target)) : target;
-    } else if (sequence >= this.#cutSequence && Number.isFinite(estimate)) {
-      // Nothing to measure: an ordinary multiplicative decrease, once per episode.
-      next = estimate * (this.#slowStart ? 0.5 : this.#options.decrease);
-    }
-    this.#slowStart = false;
-    // A throttle says the limit is here: probing starts over, flat at first.
-    this.#base = Math.max(next, this.#largestCost);
-    this.#growthMs = 0;
-    if (next >= estimate) {
-      this.#base = Math.min(this.#base, estimate);
-      return "ignored";
-    }
-    this.cuts++;
-    if (sequence >= this.#cutSequence) this.#episodeEstimate = estimate;
-    this.#cutSequence = nextSequence;
-    this.#setEstimate(this.#base);
-    // A dimension that limited nothing until now starts at the service's level: empty.
     this.bucket.lowerTo(0);
+    if (this.known) return "unexplained";
+    if (sequence < this.#cutSequence) return "ignored";
+    const now = this.#clock.now();
+    const completions = this.#completions - this.#edgeCompletions;
+    let limit = this.#estimate;
+    if (this.#slowStart) {
+      // The first throttle: the service's bucket started full and is now nearly empty, so it
+      // gave out its capacity plus a minute's refill per minute elapsed.
+      const measured = this.#charged / ((now - this.#edgeAt) / MINUTE + 1);
+      if (measured > 0 && measured < limit) limit = measured;
+    } else if (completions >= this.#minimumWindowCalls && now > this.#edgeAt) {
+      // From nearly empty to nearly empty, the service's bucket refilled about as much as the
+      // calls finishing in between were charged.
+      const measured = (this.#completed - this.#edgeCompleted) / ((now - this.#edgeAt) / MINUTE);
+      // Right after the limit drops, the service's bucket is below empty (it keeps what is in
+      // use) and admits little for a while, so a short window can measure far too low: one
+      // episode never cuts by more than one extra step.
+      limit = Math.min(limit, Math.max(measured, limit * this.#decrease));
+    } else if (
+      ++this.#unexplained < this.#minimumWindowCalls / 2 ||
+      now - this.#cutAt < roundTripMs
+    ) {
+      // Too few calls since the last cut to say anything: the cut stands, the shadow is
+      // re-synchronised, and the next measurable window decides — unless refusals keep coming
+      // for a whole round trip while nothing gets through (the limit fell below empty), then
+      // one more step down.
+      return "unexplained";
+    }
+    this.#unexplained = 0;
+    this.#edgeAt = now;
+    this.#edgeCompleted = this.#completed;
+    this.#edgeCompletions = this.#completions;
+    // Feedback arrives a round trip late: a slow model needs a slower climb.
+    this.#cycleMs = Math.max(this.#recoveryMs, 3 * roundTripMs);
+    this.#cut(limit, this.#decrease, now, nextSequence);
+    this.#slowStart = false;
     return "cut";
   }
 
   /**
-   * The rate the service admitted since an earlier sync point, per minute: precise from the most
-   * recent point with `measureCalls` refused costs admitted since (and `minimumWindowMs`), else
-   * rough from the oldest point with at least two; the start counts as a point (exact on a
-   * drained bucket; on a full one the halving floor of a cut absorbs it).
+   * A gentler decrease that is not a throttle (the model warming up): no re-synchronising, and
+   * never below `factor` × the limit last measured, however many such signals come.
    */
-  #measure(now: number, refused: number): { rate: number; precise: boolean } | undefined {
-    const options = this.#options;
-    const needed = options.measureCalls * refused;
-    const count = Math.min(this.#points, POINTS);
-    let rough: { rate: number; precise: boolean } | undefined;
-    // The start counts as a point only until there is a real one (exact on a drained bucket;
-    // on a full one the halving floor of a cut absorbs it).
-    const last = count === 0 ? 1 : count;
-    for (let back = 1; back <= last; back++) {
-      const start = count === 0;
-      const index = (this.#points - back) % POINTS;
-      const at = start ? this.#startedAt : this.#pointAt[index]!;
-      const elapsed = now - at;
-      if (elapsed > options.maximumWindowMs) break;
-      const admitted = this.#given - (start ? 0 : this.#pointGiven[index]!);
-      if (elapsed >= options.minimumWindowMs && admitted >= needed)
-        return { rate: (admitted * MINUTE) / elapsed, precise: true };
-      // Calls refused a moment ago may still count as given: a rough window must be long enough
-      // for their refusals to have come back.
-      if (
-        rough === undefined &&
-        elapsed >= options.doublingMs &&
-        admitted >= Math.max(2, options.measureCalls / 4) * refused
-      )
-        rough = { rate: (admitted * MINUTE) / elapsed, precise: false };
-    }
-    return rough;
+  soften(factor: number, sequence: number, nextSequence: number): void {
+    if (this.known || sequence < this.#cutSequence || factor >= 1) return;
+    const base = Number.isFinite(this.#limit)
+      ? Math.max(this.#limit, this.#estimate)
+      : this.#estimate;
+    if (base * factor >= this.#estimate) return;
+    this.#cut(base, factor, this.#clock.now(), nextSequence);
   }
 
-  #remember(now: number): void {
-    const index = this.#points % POINTS;
-    this.#pointAt[index] = now;
-    this.#pointGiven[index] = this.#given;
-    this.#points++;
-  }
-
-  #grow(now: number): void {
-    if (this.known || !Number.isFinite(this.#base)) return;
-    const growthMs = this.#growthMs + (now - (this.#blockedSince ?? now));
-    const options = this.#options;
-    let factor: number;
-    if (this.#slowStart)
-      factor = 2 ** (growthMs / options.doublingMs);
-    else {
-      const x = growthMs / options.probeMs;
-      factor = 1 + x * x * x;
-    }
-    const target = this.#base * factor;
-    if (target > this.#estimate) this.#setEstimate(target);
+  #cut(limit: number, factor: number, now: number, nextSequence: number): void {
+    this.cuts++;
+    this.#limit = limit;
+    const next = Math.max(limit * factor, this.#largestCost);
+    this.#cutDepth = Math.max(0, 1 - next / limit);
+    this.#cutAt = now;
+    this.#cutSequence = nextSequence;
+    this.#setEstimate(next);
   }
 
   #setEstimate(estimate: number): void {
     this.#estimate = estimate;
-    if (Number.isFinite(estimate)) this.bucket.retune(estimate);
+    this.bucket.retune(estimate);
   }
 }

@@ -3,15 +3,8 @@ export interface OutputLengthLearnerOptions {
   readonly quantile?: number;
   /** Headroom over that quantile. @default 1.25 */
   readonly margin?: number;
-  /** Replies seen before the learned limit replaces the full one (the cold start). @default 5 */
+  /** Replies seen before the learned limit replaces the full one (the cold start). @default 20 */
   readonly minimumSamples?: number;
-  /**
-   * While fewer replies than this are known, the limit is the longest seen × `earlyMargin`
-   * (a handful of replies says little about the tail). @default 20
-   */
-  readonly warmSamples?: number;
-  /** The margin while warming up. @default 1.5 */
-  readonly earlyMargin?: number;
   /** Recent replies remembered per key (older ones are forgotten, so the limit follows drift). @default 256 */
   readonly window?: number;
   /** Never ask for fewer tokens than this. @default 16 */
@@ -53,8 +46,6 @@ export class OutputLengthLearner {
   readonly #minimumSamples: number;
   readonly #window: number;
   readonly #floor: number;
-  readonly #warmSamples: number;
-  readonly #earlyMargin: number;
   readonly #histories = new Map<string, LengthHistory>();
 
   constructor(options: OutputLengthLearnerOptions = {}) {
@@ -62,12 +53,8 @@ export class OutputLengthLearner {
     this.#margin = check(options.margin ?? 1.25, "outputLength.margin", 1, 100);
     this.#window = Math.floor(check(options.window ?? 256, "outputLength.window", 8, 1 << 20));
     this.#minimumSamples = Math.floor(
-      check(options.minimumSamples ?? 5, "outputLength.minimumSamples", 1, this.#window),
+      check(options.minimumSamples ?? 20, "outputLength.minimumSamples", 1, this.#window),
     );
-    this.#warmSamples = Math.floor(
-      check(options.warmSamples ?? 20, "outputLength.warmSamples", 1, this.#window),
-    );
-    this.#earlyMargin = check(options.earlyMargin ?? 1.5, "outputLength.earlyMargin", 1, 100);
     this.#floor = check(options.floor ?? 16, "outputLength.floor", 1, 1e9);
   }
 
@@ -90,11 +77,8 @@ export class OutputLengthLearner {
     history.next = (history.next + 1) % this.#window;
     if (history.count < this.#window) history.count++;
     history.sinceSorted++;
-    // While warming up every reply counts.
-    if (history.count <= this.#warmSamples) history.sinceSorted = RESORT_EVERY;
     // A reply longer than the learned limit (it came from a full-limit re-run) moves it at once.
     if (history.cached > 0 && outputTokens * this.#margin > history.cached) this.#resort(history);
-    else if (history.count === this.#warmSamples) this.#resort(history);
   }
 
   /** Replies remembered for a key. */
@@ -107,10 +91,8 @@ export class OutputLengthLearner {
     sorted.set(history.lengths.subarray(0, history.count));
     sorted.sort();
     const index = Math.min(history.count - 1, Math.ceil(this.#quantile * history.count) - 1);
-    const warm = history.count >= this.#warmSamples;
-    const quantile = warm ? sorted[Math.max(0, index)]! : sorted[history.count - 1]!;
-    const margin = warm ? this.#margin : Math.max(this.#margin, this.#earlyMargin);
-    history.cached = Math.max(this.#floor, Math.ceil(quantile * margin));
+    const quantile = sorted[Math.max(0, index)]!;
+    history.cached = Math.max(this.#floor, Math.ceil(quantile * this.#margin));
     history.sinceSorted = 0;
   }
 }

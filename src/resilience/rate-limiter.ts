@@ -14,11 +14,6 @@ export interface Permit {
   readonly acquiredAt: number;
   /** Grant order within the limiter; feedback on permits granted before a cut is not counted twice. */
   readonly sequence: number;
-  /**
-   * Which learned limit this grant used up: the token shadow had no room left for another call
-   * like it, or the request shadow had none. A throttle is blamed on what was tight.
-   */
-  readonly tight?: "tokens" | "requests" | undefined;
 }
 
 /** How a permitted call ended. */

@@ -254,24 +254,17 @@ export class Scheduler {
     let attempt = 0;
     for (;;) {
       attempt++;
-      const learned = auto && !forceFull;
-      const costNow = (): RequestCost => ({
+      const maxTokens = auto && !forceFull ? this.#learner.suggest(lengthKey, full) : full;
+      const cost: RequestCost = {
         inputTokens: call.inputTokens,
-        maxTokens: learned ? this.#learner.suggest(lengthKey, full) : full,
+        maxTokens,
         outputBurndown: burndown,
-      });
-      const limiter = this.#pick(call.lane, costNow());
+      };
+      const limiter = this.#pick(call.lane, cost);
       const queuedAt = this.#clock.now();
       // The caller's own signal (not the never-aborted stand-in) so that no listener is added
-      // to a signal shared by every call. A learned max tokens is read again when the call
-      // reaches the head of the queue: what was learned while it waited applies.
-      const permit = await limiter.acquire(
-        costNow(),
-        call.signal,
-        attempt > 1,
-        learned ? costNow : undefined,
-      );
-      const maxTokens = permit.cost.maxTokens;
+      // to a signal shared by every call.
+      const permit = await limiter.acquire(cost, call.signal, attempt > 1);
       const startedAt = this.#clock.now();
       this.#sent++;
       this.#inFlight++;
