@@ -6,7 +6,6 @@ import type { CodecModel, TextCodec, TextRequest, TextResult } from "../model-co
 import {
   checkCommon,
   compact,
-  guardrailIntervened,
   inputError,
   partsOf,
   readJson,
@@ -16,6 +15,7 @@ import {
   stopReasonMapper,
   systemTextOf,
   textOf,
+  textOnlyResult,
   usageFrom,
   withAdditionalFields,
 } from "./codec-support.js";
@@ -82,17 +82,13 @@ function parseResponse(
   if (typeof result?.outputText !== "string")
     throw responseError(FAMILY, "has no results[0].outputText");
   const rawStopReason = result.completionReason ?? undefined;
-  return {
-    text: result.outputText,
-    toolCalls: [],
-    content: [{ type: "text", text: result.outputText }],
-    stopReason: guardrailIntervened(body) ? "guardrail_intervened" : mapStopReason(rawStopReason),
+  return textOnlyResult(
+    body,
+    result.outputText,
     rawStopReason,
-    usage: usageFrom(
-      { inputTokens: body.inputTextTokenCount, outputTokens: result.tokenCount },
-      headers,
-    ),
-  };
+    mapStopReason,
+    usageFrom({ inputTokens: body.inputTextTokenCount, outputTokens: result.tokenCount }, headers),
+  );
 }
 
 /** The Titan Text codec. */

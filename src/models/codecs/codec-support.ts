@@ -14,6 +14,7 @@ import type {
   StopReason,
   TextPart,
   TextRequest,
+  TextResult,
   Usage,
 } from "../model-codec.js";
 
@@ -303,6 +304,27 @@ export function stopReasonMapper(
  */
 export function guardrailIntervened(body: Record<string, unknown>): boolean {
   return body["amazon-bedrock-guardrailAction"] === "INTERVENED";
+}
+
+/**
+ * The result of a family whose reply is one piece of text (no tools, no other content): the
+ * guardrail's intervention wins over the family's own stop word.
+ */
+export function textOnlyResult(
+  body: Record<string, unknown>,
+  text: string,
+  rawStopReason: string | undefined,
+  mapStopReason: (raw: unknown) => StopReason,
+  usage: Usage,
+): TextResult {
+  return {
+    text,
+    toolCalls: [],
+    content: [{ type: "text", text }],
+    stopReason: guardrailIntervened(body) ? "guardrail_intervened" : mapStopReason(rawStopReason),
+    rawStopReason,
+    usage,
+  };
 }
 
 /** A JSON Schema object checked to be an object, naming the tool when it is not. */

@@ -12,7 +12,6 @@ import type {
 import {
   checkCommon,
   compact,
-  guardrailIntervened,
   inputError,
   partsOf,
   readJson,
@@ -22,6 +21,7 @@ import {
   stopReasonMapper,
   systemTextOf,
   textOf,
+  textOnlyResult,
   usageFrom,
   withAdditionalFields,
 } from "./codec-support.js";
@@ -88,14 +88,13 @@ function parseResponse(
   if (typeof generation?.text !== "string")
     throw responseError(FAMILY, "has no generations[0].text");
   const rawStopReason = generation.finish_reason ?? undefined;
-  return {
-    text: generation.text,
-    toolCalls: [],
-    content: [{ type: "text", text: generation.text }],
-    stopReason: guardrailIntervened(body) ? "guardrail_intervened" : mapStopReason(rawStopReason),
+  return textOnlyResult(
+    body,
+    generation.text,
     rawStopReason,
-    usage: usageFrom({}, headers),
-  };
+    mapStopReason,
+    usageFrom({}, headers),
+  );
 }
 
 /** The legacy Command codec. */

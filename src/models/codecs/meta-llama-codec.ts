@@ -7,7 +7,6 @@ import type { CodecModel, TextCodec, TextRequest, TextResult } from "../model-co
 import {
   checkCommon,
   compact,
-  guardrailIntervened,
   inputError,
   partsOf,
   readJson,
@@ -16,6 +15,7 @@ import {
   responseError,
   stopReasonMapper,
   systemTextOf,
+  textOnlyResult,
   toBase64,
   usageFrom,
   withAdditionalFields,
@@ -86,17 +86,16 @@ function parseResponse(
   const body = readJson(raw, FAMILY);
   if (typeof body.generation !== "string") throw responseError(FAMILY, "has no generation");
   const rawStopReason = typeof body.stop_reason === "string" ? body.stop_reason : undefined;
-  return {
-    text: body.generation,
-    toolCalls: [],
-    content: [{ type: "text", text: body.generation }],
-    stopReason: guardrailIntervened(body) ? "guardrail_intervened" : mapStopReason(rawStopReason),
+  return textOnlyResult(
+    body,
+    body.generation,
     rawStopReason,
-    usage: usageFrom(
+    mapStopReason,
+    usageFrom(
       { inputTokens: body.prompt_token_count, outputTokens: body.generation_token_count },
       headers,
     ),
-  };
+  );
 }
 
 /** The Llama codec (Llama 3, 3.1, 3.2 incl. vision, 3.3, 4). */

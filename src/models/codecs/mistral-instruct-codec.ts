@@ -6,7 +6,6 @@ import type { CodecModel, Message, TextCodec, TextRequest, TextResult } from "..
 import {
   checkCommon,
   compact,
-  guardrailIntervened,
   partsOf,
   readJson,
   refuseParts,
@@ -15,6 +14,7 @@ import {
   stopReasonMapper,
   systemTextOf,
   textOf,
+  textOnlyResult,
   usageFrom,
   withAdditionalFields,
 } from "./codec-support.js";
@@ -86,15 +86,8 @@ function parseResponse(
   const output = (body.outputs as { text?: string; stop_reason?: string }[] | undefined)?.[0];
   if (typeof output?.text !== "string") throw responseError(FAMILY, "has no outputs[0].text");
   const rawStopReason = output.stop_reason ?? undefined;
-  return {
-    text: output.text,
-    toolCalls: [],
-    content: [{ type: "text", text: output.text }],
-    stopReason: guardrailIntervened(body) ? "guardrail_intervened" : mapStopReason(rawStopReason),
-    rawStopReason,
-    // The body carries no counts; Bedrock's headers do.
-    usage: usageFrom({}, headers),
-  };
+  // The body carries no counts; Bedrock's headers do.
+  return textOnlyResult(body, output.text, rawStopReason, mapStopReason, usageFrom({}, headers));
 }
 
 /** Mistral 7B, Mixtral 8x7B, Mistral Small and Large in the `[INST]` format. */
