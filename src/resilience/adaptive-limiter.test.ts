@@ -7,6 +7,17 @@ import { TokenBucket } from "./token-bucket.js";
 const COST = { inputTokens: 500, maxTokens: 500, outputBurndown: 1 }; // reserves 1,000
 const USAGE = { inputTokens: 500, outputTokens: 100 }; // charges 600
 
+/** Acquires a permit, advancing the manual clock in 100 ms steps until it is granted. */
+async function grantSoon(limiter: AdaptiveLimiter, clock: ManualClock): Promise<Permit> {
+  let permit: Permit | undefined;
+  void limiter.acquire(COST).then((granted) => {
+    permit = granted;
+  });
+  await clock.advance(0);
+  while (!permit) await clock.advance(100);
+  return permit;
+}
+
 function grantedCount(promises: Promise<Permit>[], granted: Permit[]): void {
   for (const promise of promises) void promise.then((permit) => granted.push(permit));
 }
@@ -58,80 +69,121 @@ async function drive(
 }
 
 describe("AdaptiveLimiter", () => {
-  it("starts cautiously: a few calls at once, a few reservations' worth of tokens", async () => {
+  it("starts cautiously: a few reservations' worth of tokens, many calls allowed at once", async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveLimiter({ clock });
     const granted: Permit[] = [];
     grantedCount(
-      Array.from({ length: 10 }, () => limiter.acquire(COST)),
+      Array.from({ length: 20 }, () => limiter.acquire(COST)),
       granted,
     );
     await clock.advance(0);
-    expect(granted).toHaveLength(4);
+    expect(granted).toHaveLength(8);
     const snapshot = limiter.snapshot();
-    expect(snapshot.concurrency).toBe(4);
-    expect(snapshot.tokensPerMinute).toBe(4_000);
-    expect(snapshot.slowStart).toBe(true);
-    expect(snapshot.waiting).toBe(6);
+    expect(snapshot.concurrency).toBe(64);
+    expect(snapshot.tokensPerMinute).toBe(8_000);
+    expect(snapshot.phase).toBe("ramp");
+    expect(snapshot.waiting).toBe(12);
   });
 
-  it("grows concurrency and the token rate while calls that waited succeed", async () => {
+  it("ramps the token pace exponentially in time while calls wait on it, and only then", async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveLimiter({ clock });
-    const granted: Permit[] = [];
     grantedCount(
       Array.from({ length: 40 }, () => limiter.acquire(COST)),
-      granted,
+      [],
     );
     await clock.advance(0);
-    for (const permit of granted.splice(0)) {
-      await clock.advance(500);
-      limiter.record({ permit, kind: "success", latencyMs: 2_000, usage: USAGE });
-    }
-    const snapshot = limiter.snapshot();
-    expect(snapshot.concurrency).toBe(8);
-    expect(snapshot.tokensPerMinute).toBeGreaterThan(8_000);
+    for (let step = 0; step < 30; step++) await clock.advance(100);
+    // Three seconds held back: about 2³ times the first estimate.
+    expect(limiter.snapshot().tokensPerMinute).toBeGreaterThan(8_000 * 7);
+    expect(limiter.snapshot().tokensPerMinute).toBeLessThan(8_000 * 9);
+    // An idle lane does not grow.
+    const idle = new AdaptiveLimiter({ clock });
+    await idle.acquire(COST);
+    await clock.advance(10_000);
+    expect(idle.snapshot().tokensPerMinute).toBe(8_000);
   });
 
-  it("settles just under a token quota it was not told, with few throttles", async () => {
+  it("settles just under a token quota it was not told, from a full bucket, with few throttles", async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveLimiter({ clock });
     // 60,000 tokens a minute at 600 tokens a call: at most 100 calls a minute.
     const { perMinute, throttles } = await drive(limiter, clock, () => 60_000, 12);
-    const steady = perMinute.slice(4, 12);
+    const steady = perMinute.slice(2, 12);
     const average = steady.reduce((sum, count) => sum + count, 0) / steady.length;
-    expect(average).toBeGreaterThan(92);
+    expect(average).toBeGreaterThan(95);
     expect(average).toBeLessThanOrEqual(101);
     const total = perMinute.reduce((sum, count) => sum + count, 0);
     expect(throttles / total).toBeLessThan(0.03);
     const snapshot = limiter.snapshot();
-    expect(snapshot.measuredTokensPerMinute).toBeGreaterThan(45_000);
-    expect(snapshot.measuredTokensPerMinute).toBeLessThan(80_000);
-    expect(snapshot.slowStart).toBe(false);
+    expect(snapshot.measuredTokensPerMinute).toBeGreaterThan(57_000);
+    expect(snapshot.measuredTokensPerMinute).toBeLessThan(63_000);
+    expect(snapshot.phase).toBe("paced");
   });
 
-  it("decreases multiplicatively on a throttle and re-synchronises its shadow bucket", async () => {
+  it("a throttle after a window wide enough measures the limit between the two sync points", async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveLimiter({ clock });
-    const granted: Permit[] = [];
-    grantedCount([limiter.acquire(COST), limiter.acquire(COST)], granted);
-    await clock.advance(0);
-    const before = limiter.snapshot().tokensPerMinute!;
-    limiter.record({ permit: granted[0]!, kind: "throttled", name: "ThrottlingException" });
-    const after = limiter.snapshot();
-    expect(after.tokensPerMinute).toBeLessThanOrEqual(before * 0.7 + 1e-9);
-    expect(after.throttles).toBe(1);
+    const throttle = (permit: Permit) =>
+      limiter.record({ permit, kind: "throttled", name: "ThrottlingException" });
+    // The first refusal is only a sync point: the limit is at least what went through.
+    throttle(await grantSoon(limiter, clock));
+    const anchoredAt = clock.now();
+    expect(limiter.snapshot().phase).toBe("search");
+    // Then 10 calls go through, each charged 600 (1,000 reserved, 400 refunded), and the next
+    // one is refused: the bucket refilled 6,000 tokens between the two refusals.
+    for (let call = 0; call < 10; call++) {
+      const permit = await grantSoon(limiter, clock);
+      limiter.record({ permit, kind: "success", latencyMs: 1, usage: USAGE });
+    }
+    throttle(await grantSoon(limiter, clock));
+    const expected = 6_000 / ((clock.now() - anchoredAt) / 60_000);
+    const snapshot = limiter.snapshot();
+    expect(snapshot.phase).toBe("paced");
+    expect(snapshot.measuredTokensPerMinute).toBeCloseTo(expected, 6);
+    expect(snapshot.tokensPerMinute).toBeCloseTo(expected * 0.97, 6);
     // The shadow is empty: the next call waits for it to refill.
-    let next = false;
-    void limiter.acquire(COST).then(() => {
-      next = true;
-    });
-    await clock.advance(0);
-    expect(next).toBe(false);
     expect(limiter.expectedDelay(COST)).toBeGreaterThan(0);
-    // A throttle of a call granted before that cut does not cut again.
-    limiter.record({ permit: granted[1]!, kind: "throttled", name: "ThrottlingException" });
-    expect(limiter.snapshot().tokensPerMinute).toBe(after.tokensPerMinute);
+  });
+
+  it("a refusal too soon to measure cuts multiplicatively, once per episode", async () => {
+    const clock = new ManualClock();
+    const limiter = new AdaptiveLimiter({ clock });
+    const early = await grantSoon(limiter, clock);
+    limiter.record({
+      permit: await grantSoon(limiter, clock),
+      kind: "throttled",
+      name: "ThrottlingException",
+    });
+    const next = await grantSoon(limiter, clock);
+    const before = limiter.snapshot().tokensPerMinute!;
+    limiter.record({ permit: next, kind: "throttled", name: "ThrottlingException" });
+    const cut = limiter.snapshot().tokensPerMinute!;
+    expect(cut).toBeCloseTo(before * 0.85, 6);
+    // A call granted before that cut does not cut again.
+    limiter.record({ permit: early, kind: "throttled", name: "ThrottlingException" });
+    expect(limiter.snapshot().tokensPerMinute).toBe(cut);
+    expect(limiter.snapshot().throttles).toBe(3);
+  });
+
+  it("learns a request limit from refusals that say 'Too many requests', and only from those", async () => {
+    const clock = new ManualClock();
+    const limiter = new AdaptiveLimiter({ clock });
+    limiter.record({
+      permit: await grantSoon(limiter, clock),
+      kind: "throttled",
+      name: "ThrottlingException",
+      message: "Too many tokens, please wait before trying again.",
+    });
+    expect(limiter.snapshot().requestsPerMinute).toBeUndefined();
+    limiter.record({
+      permit: await grantSoon(limiter, clock),
+      kind: "throttled",
+      name: "ThrottlingException",
+      message: "Too many requests, please wait before trying again.",
+    });
+    expect(limiter.snapshot().requestsPerMinute).toBeGreaterThan(0);
   });
 
   it("re-adapts when the limit moves down and back up mid-run", async () => {
@@ -153,7 +205,8 @@ describe("AdaptiveLimiter", () => {
     expect(perMinute[10]).toBeGreaterThan(0); // the minute of the drop itself
     expect(average(23, 30)).toBeGreaterThan(88); // 100 allowed again
     const total = perMinute.reduce((sum, count) => sum + count, 0);
-    expect(throttles / total).toBeLessThan(0.03);
+    // Each drop costs a burst of refusals before a window measures the new limit.
+    expect(throttles / total).toBeLessThan(0.04);
   });
 
   it("uses known limits directly and never moves them", async () => {
@@ -190,7 +243,7 @@ describe("AdaptiveLimiter", () => {
     await expect(limiter.acquire(COST)).rejects.toThrow(/can never fit/);
   });
 
-  it("ModelNotReady shrinks the rate less than a throttle", async () => {
+  it("ModelNotReady is not a quota signal: the pace stays", async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveLimiter({ clock });
     const granted: Permit[] = [];
@@ -202,8 +255,7 @@ describe("AdaptiveLimiter", () => {
       kind: "model-not-ready",
       name: "ModelNotReadyException",
     });
-    const after = limiter.snapshot().tokensPerMinute!;
-    expect(after).toBeCloseTo(before * 0.9, 6);
+    expect(limiter.snapshot().tokensPerMinute).toBe(before);
     expect(limiter.snapshot().throttles).toBe(0);
   });
 

@@ -2,7 +2,7 @@ import { abortReason, type Clock } from "../clock/clock.js";
 import { systemClock } from "../clock/system-clock.js";
 import { CONNECTION_LIMIT_ERRORS } from "../errors/classify-error.js";
 import { QuarryError } from "../errors/quarry-error.js";
-import { LearnedRate } from "./learned-rate.js";
+import { type LearnedPhase, LearnedRate } from "./learned-rate.js";
 import type { LimiterOutcome, Permit, RateLimiter, RequestCost } from "./rate-limiter.js";
 import { chargedTokens, reservedTokens } from "./token-bucket.js";
 
@@ -18,25 +18,26 @@ export interface KnownLimits {
 
 /** How the limiter discovers what it is not told. */
 export interface AdaptiveOptions {
-  /** Calls in flight at first. @default 4 */
+  /** Calls in flight at first (the window grows while it is what holds calls back). @default 64 */
   readonly initialConcurrency?: number;
   /** Never more calls in flight than this, however well they go. @default 4096 */
   readonly maxConcurrency?: number;
-  /** The first token estimate is this many first-call reservations per minute. @default 4 */
+  /** The first estimate is this many first-call reservations (and requests) per minute. @default 8 */
   readonly initialBurst?: number;
-  /** On a throttle the rate drops to this fraction of the limit measured. @default 0.7 */
+  /** Growth per second before the first throttle. @default 2 */
+  readonly rampPerSecond?: number;
+  /** Growth per second after the first throttle, until the limit is measured. @default 1.25 */
+  readonly searchPerSecond?: number;
+  /** Pace this fraction below the limit measured. @default 0.03 */
+  readonly margin?: number;
+  /** A refusal that comes before the limit can be measured drops the pace to this fraction. @default 0.85 */
   readonly decrease?: number;
-  /** On ModelNotReady the rate drops only to this fraction (the model warms up; the quota is fine). @default 0.9 */
-  readonly modelNotReadyDecrease?: number;
   /** On a 503 "Too many connections" concurrency drops to this fraction of the calls in flight. @default 0.7 */
   readonly concurrencyDecrease?: number;
-  /**
-   * Time for the rate to climb back to the limit measured at the last throttle, in ms (at least
-   * three round trips, since feedback arrives a round trip late). @default 30000
-   */
-  readonly recoveryMs?: number;
-  /** Calls finished between two throttles before the rate measured between them is trusted. @default 8 */
-  readonly minimumWindowCalls?: number;
+  /** Quiet time before the pace probes above the limit measured, in ms. @default 10000 */
+  readonly probeAfterMs?: number;
+  /** A window between throttles measures the limit once it was charged this many reservations. @default 8 */
+  readonly minimumWindow?: number;
 }
 
 export interface AdaptiveLimiterOptions extends AdaptiveOptions {
@@ -59,8 +60,8 @@ export interface LimiterSnapshot {
   readonly measuredTokensPerMinute: number | undefined;
   /** The request limit in force, per minute; undefined while requests are not limited. */
   readonly requestsPerMinute: number | undefined;
-  readonly measuredRequestsPerMinute: number | undefined;
-  readonly slowStart: boolean;
+  /** Where the token search stands: `ramp` before any throttle, `search`, then `paced`. */
+  readonly phase: LearnedPhase;
   readonly throttles: number;
   /** When the lane's pause (after an exhausted quota) ends, on the clock; 0 if not paused. */
   readonly pausedUntil: number;
@@ -75,6 +76,12 @@ interface Waiter {
   onAbort: (() => void) | undefined;
   done: boolean;
 }
+
+/** Bedrock's message when the requests-per-minute bucket ran dry. */
+const REQUESTS_MESSAGE = /too many requests/i;
+
+/** How often a waiting queue looks again while a learned pace grows, in ms. */
+const GROWTH_CHECK_MS = 100;
 
 /** A first-in, first-out queue that drops aborted waiters lazily (O(1) everywhere). */
 class WaitQueue {
@@ -136,15 +143,13 @@ export class AdaptiveLimiter implements RateLimiter {
   readonly #clock: Clock;
   readonly #options: Required<AdaptiveOptions>;
   readonly #limits: KnownLimits;
-  /** Undefined until a throttle shows a limit other than tokens (Bedrock's RPM is optional). */
+  readonly #createdAt: number;
+  /**
+   * Requests per minute, when the user knows the account's RPM quota. An unknown one is not
+   * learned apart: the token pace, measured between throttles whichever bucket ran dry, stands
+   * in for it (see `#throttled`).
+   */
   #requests: LearnedRate | undefined;
-  /** Calls the service admitted that have finished, and their count at the last token cut. */
-  #finished = 0;
-  #edgeFinished = 0;
-  #windowRequestRate = 0;
-  /** Recent calls' duration, smoothed: the limiter's round trip. */
-  #latencyMs = 0;
-  #edgeAt: number;
   #tokens: LearnedRate | undefined;
   #concurrency: number;
   #concurrencySlowStart: boolean;
@@ -163,9 +168,14 @@ export class AdaptiveLimiter implements RateLimiter {
     this.lane = options.lane ?? "default";
     this.#clock = options.clock ?? systemClock;
     this.#options = resolveAdaptiveOptions(options);
+    this.#createdAt = this.#clock.now();
     this.#limits = validateKnownLimits(options.limits ?? {}, `limits for lane "${this.lane}"`);
-    this.#edgeAt = this.#clock.now();
-    if (this.#limits.rpm !== undefined) this.#requests = this.#requestRate(this.#limits.rpm);
+    if (this.#limits.rpm !== undefined)
+      this.#requests = new LearnedRate({
+        ...this.#learning(),
+        known: this.#limits.rpm,
+        initial: this.#limits.rpm,
+      });
     this.#concurrency = this.#limits.concurrency ?? this.#options.initialConcurrency;
     this.#concurrencySlowStart = this.#limits.concurrency === undefined;
     if (this.#limits.tpm !== undefined) this.#tokens = this.#tokenRate(this.#limits.tpm);
@@ -227,31 +237,21 @@ export class AdaptiveLimiter implements RateLimiter {
           ? chargedTokens(outcome.usage, permit.cost.outputBurndown)
           : permit.reservedTokens;
         tokens.settle(permit.reservedTokens - charged);
-        tokens.finished(charged, permit.sequence);
-        requests?.finished(1, permit.sequence);
-        this.#finished++;
-        const window = Math.max(outcome.latencyMs, 1000);
-        this.#latencyMs += 0.1 * (outcome.latencyMs - this.#latencyMs);
-        if (tokens.limitedAt >= now - window)
-          tokens.grow(charged, permit.reservedTokens, outcome.latencyMs);
-        if (requests && requests.limitedAt >= now - window) requests.grow(1, 1, outcome.latencyMs);
-        if (this.#concurrencyLimitedAt >= now - window) this.#growConcurrency();
+        if (this.#concurrencyLimitedAt >= now - Math.max(outcome.latencyMs, 1000))
+          this.#growConcurrency();
         break;
       }
       case "throttled": {
         // The service refused the call before charging it.
         tokens.settle(permit.reservedTokens);
         requests?.settle(1);
-        this.#throttled(tokens, requests, permit, now);
+        this.#throttled(tokens, requests, permit, outcome.message);
         break;
       }
       case "model-not-ready": {
+        // The model is warming up: a longer backoff (the scheduler's), not a quota signal. The
+        // call was admitted, so its input counts and its output was never produced.
         tokens.settle(permit.reservedTokens - permit.cost.inputTokens);
-        tokens.finished(permit.cost.inputTokens, permit.sequence);
-        requests?.finished(1, permit.sequence);
-        this.#finished++;
-        tokens.soften(this.#options.modelNotReadyDecrease, permit.sequence, this.#sequence);
-        requests?.soften(this.#options.modelNotReadyDecrease, permit.sequence, this.#sequence);
         break;
       }
       case "quota-exhausted": {
@@ -269,9 +269,6 @@ export class AdaptiveLimiter implements RateLimiter {
         } else {
           // The call was admitted and failed: its input counts, its output was never produced.
           tokens.settle(permit.reservedTokens - permit.cost.inputTokens);
-          tokens.finished(permit.cost.inputTokens, permit.sequence);
-          requests?.finished(1, permit.sequence);
-          this.#finished++;
         }
       }
     }
@@ -306,77 +303,66 @@ export class AdaptiveLimiter implements RateLimiter {
       tokensPerMinute: tokens?.estimate,
       measuredTokensPerMinute: finite(tokens?.measuredLimit),
       requestsPerMinute: requests?.estimate,
-      measuredRequestsPerMinute: finite(requests?.measuredLimit),
-      slowStart: tokens?.inSlowStart ?? true,
+      phase: tokens?.phase ?? "ramp",
       throttles: this.#throttles,
       pausedUntil: this.#pausedUntil > this.#clock.now() ? this.#pausedUntil : 0,
     };
   }
 
+  /** What both dimensions share of the options. */
+  #learning() {
+    const options = this.#options;
+    return {
+      clock: this.#clock,
+      rampPerSecond: options.rampPerSecond,
+      searchPerSecond: options.searchPerSecond,
+      margin: options.margin,
+      decrease: options.decrease,
+      probeAfterMs: options.probeAfterMs,
+      minimumWindow: options.minimumWindow,
+    };
+  }
+
   #tokenRate(known: number | undefined, firstReservation = 1): LearnedRate {
     return new LearnedRate({
-      clock: this.#clock,
+      ...this.#learning(),
       known,
       initial: firstReservation * this.#options.initialBurst,
-      decrease: this.#options.decrease,
-      recoveryMs: this.#options.recoveryMs,
-      minimumWindowCalls: this.#options.minimumWindowCalls,
     });
   }
 
   /**
-   * A throttle does not say which bucket ran dry (only its message does, and messages never
-   * decide anything here). Tokens are Bedrock's primary quota, so the token shadow takes the cut
-   * unless a learned request limit is what holds sends back. A refusal that the token shadow
-   * cannot explain — a call granted after the shadow was re-synchronised to the service's empty
-   * bucket, on refunds the service would have received too — is evidence of a
-   * requests-per-minute limit: one is learned from then on, starting below the request rate
-   * measured since the last cut.
+   * Which bucket ran dry: Bedrock says so in the message ("Too many requests, ..." or "Too many
+   * tokens, ...", bedrock-facts §2), and only there. A refusal that names requests teaches the
+   * request pace — learned from that moment on, since Bedrock's RPM quota is not always there —
+   * and any other teaches the token pace. Each is measured between its own sync points: the
+   * token window's charge includes what calls in flight hold, which says nothing about a
+   * request limit, and the request count says nothing about a token one.
    */
   #throttled(
     tokens: LearnedRate,
     requests: LearnedRate | undefined,
     permit: Permit,
-    now: number,
+    message: string | undefined,
   ): void {
     this.#throttles++;
-    const recent = now - 2000;
-    const requestsBinding = requests !== undefined && requests.limitedAt >= recent;
-    const tokensBinding = tokens.limitedAt >= recent;
-    const firstCut = tokens.inSlowStart;
-    const verdict =
-      tokensBinding || !requestsBinding
-        ? tokens.throttled(permit.sequence, this.#sequence, this.#latencyMs)
-        : "ignored";
+    if (message === undefined || !REQUESTS_MESSAGE.test(message)) {
+      tokens.throttled(permit.sequence, this.#sequence, permit.reservedTokens);
+      return;
+    }
     if (requests) {
-      if (requestsBinding || !tokensBinding)
-        requests.throttled(permit.sequence, this.#sequence, this.#latencyMs);
-    } else if (verdict === "unexplained" && this.#windowRequestRate > 0) {
-      this.#requests = this.#requestRate(
-        undefined,
-        Math.max(1, this.#windowRequestRate * this.#options.decrease),
-      );
+      requests.throttled(permit.sequence, this.#sequence, 1);
+      return;
     }
-    if (verdict === "cut") {
-      // The request rate over the window that just ended (from nearly empty to nearly empty;
-      // the first one began with a full bucket, a minute's worth), should a request limit
-      // need learning.
-      const minutes = (now - this.#edgeAt) / 60_000 + (firstCut ? 1 : 0);
-      if (minutes > 0) this.#windowRequestRate = (this.#finished - this.#edgeFinished) / minutes;
-      this.#edgeAt = now;
-      this.#edgeFinished = this.#finished;
-    }
-  }
-
-  #requestRate(known: number | undefined, initial = 1): LearnedRate {
-    return new LearnedRate({
-      clock: this.#clock,
-      known,
-      initial,
-      slowStart: false,
-      decrease: this.#options.decrease,
-      recoveryMs: this.#options.recoveryMs,
-      minimumWindowCalls: this.#options.minimumWindowCalls,
+    // The first sync point of a request limit: what went through so far proves a lower bound.
+    const minutes = (this.#clock.now() - this.#createdAt) / 60_000 + 1;
+    this.#requests = new LearnedRate({
+      ...this.#learning(),
+      initial: Math.max(this.#options.initialBurst, this.#sequence / minutes),
+      fromSyncPoint: true,
+      // A request is a much smaller unit than a reservation of tokens: a window of requests
+      // needs more of them to measure as finely.
+      minimumWindow: Math.max(this.#options.minimumWindow, 20),
     });
   }
 
@@ -404,6 +390,7 @@ export class AdaptiveLimiter implements RateLimiter {
       const queue = this.#retries.size > 0 ? this.#retries : this.#firsts;
       const head = queue.peek();
       if (!head || !tokens) {
+        tokens?.advance(false);
         this.#cancelTimer();
         return;
       }
@@ -420,10 +407,15 @@ export class AdaptiveLimiter implements RateLimiter {
       }
       const requestDelay = requests ? requests.bucket.delayFor(1) : 0;
       const tokenDelay = tokens.bucket.delayFor(head.reserved);
+      // Growth accrues only while the token pace is what holds the queue back.
+      tokens.advance(tokenDelay > 0 && requestDelay === 0);
+      requests?.advance(requestDelay > 0 && tokenDelay === 0);
       if (requestDelay > 0 || tokenDelay > 0) {
-        if (requestDelay > 0) requests!.limitedAt = now;
-        if (tokenDelay > 0) tokens.limitedAt = now;
-        this.#wakeIn(Math.max(requestDelay, tokenDelay));
+        // A learned pace grows while calls wait, so look again soon rather than at the delay
+        // the pace of this moment predicts.
+        const delay = Math.max(requestDelay, tokenDelay);
+        const learning = !tokens.known || (requests !== undefined && !requests.known);
+        this.#wakeIn(learning ? Math.min(delay, GROWTH_CHECK_MS) : delay);
         return;
       }
       queue.shift();
@@ -475,36 +467,27 @@ function finite(value: number | undefined): number | undefined {
 
 /** Fills adaptive options with their defaults, checking each eagerly. */
 export function resolveAdaptiveOptions(options: AdaptiveOptions = {}): Required<AdaptiveOptions> {
-  const initialBurst = check(options.initialBurst ?? 4, "adaptive.initialBurst", 1, 1e9);
   return {
     initialConcurrency: check(
-      options.initialConcurrency ?? 4,
+      options.initialConcurrency ?? 64,
       "adaptive.initialConcurrency",
       1,
       1e9,
     ),
     maxConcurrency: check(options.maxConcurrency ?? 4096, "adaptive.maxConcurrency", 1, 1e9),
-    initialBurst,
-    decrease: check(options.decrease ?? 0.7, "adaptive.decrease", 0.05, 0.99),
-    modelNotReadyDecrease: check(
-      options.modelNotReadyDecrease ?? 0.9,
-      "adaptive.modelNotReadyDecrease",
-      0.05,
-      1,
-    ),
+    initialBurst: check(options.initialBurst ?? 8, "adaptive.initialBurst", 1, 1e9),
+    rampPerSecond: check(options.rampPerSecond ?? 2, "adaptive.rampPerSecond", 1.01, 100),
+    searchPerSecond: check(options.searchPerSecond ?? 1.25, "adaptive.searchPerSecond", 1.01, 100),
+    margin: check(options.margin ?? 0.03, "adaptive.margin", 0, 0.5),
+    decrease: check(options.decrease ?? 0.85, "adaptive.decrease", 0.05, 0.99),
     concurrencyDecrease: check(
       options.concurrencyDecrease ?? 0.7,
       "adaptive.concurrencyDecrease",
       0.05,
       0.99,
     ),
-    recoveryMs: check(options.recoveryMs ?? 30_000, "adaptive.recoveryMs", 100, 3_600_000),
-    minimumWindowCalls: check(
-      options.minimumWindowCalls ?? 8,
-      "adaptive.minimumWindowCalls",
-      1,
-      1e6,
-    ),
+    probeAfterMs: check(options.probeAfterMs ?? 10_000, "adaptive.probeAfterMs", 0, 3_600_000),
+    minimumWindow: check(options.minimumWindow ?? 3, "adaptive.minimumWindow", 1, 1e6),
   };
 }
 

@@ -2,13 +2,19 @@ import type { Clock } from "../clock/clock.js";
 import { TokenBucket } from "./token-bucket.js";
 
 const MINUTE = 60_000;
+const SECOND = 1_000;
+/** Throttle moments remembered as window starts. */
+const ANCHORS = 256;
 
 /**
- * What a throttle did to a learned rate: nothing (the call was granted before the last cut, which
- * already answered it), a cut, or only a re-synchronised shadow because too few calls finished
- * since the last cut to measure anything — a refusal the estimate cannot explain.
+ * What a throttle did to a learned rate: nothing (a call granted before the last adjustment,
+ * which already answered it), the first sync point, a measurement of the limit, or a cut
+ * because the refusal came before the window since the last sync point could measure anything.
  */
-export type ThrottleVerdict = "ignored" | "cut" | "unexplained";
+export type ThrottleVerdict = "ignored" | "anchored" | "measured" | "cut";
+
+/** The search's phases: before any throttle, after the first one, once the limit is measured. */
+export type LearnedPhase = "ramp" | "search" | "paced";
 
 export interface LearnedRateOptions {
   readonly clock: Clock;
@@ -16,106 +22,136 @@ export interface LearnedRateOptions {
   readonly known?: number | undefined;
   /** The cautious first estimate, per minute, when the limit is not known. */
   readonly initial: number;
-  /** Whether to start by doubling per round trip until the first throttle. @default true */
-  readonly slowStart?: boolean;
-  /** Multiplicative decrease on a throttle: the estimate drops to `decrease × limit`. */
-  readonly decrease: number;
-  /** Time for the cubic regrowth to climb back to the limit last seen, in ms. */
-  readonly recoveryMs: number;
   /**
-   * A throttle-to-throttle window's measured rate is trusted once this many calls finished in
-   * it: the service's bucket is "nearly empty" at both ends to within about one call, so the
-   * measure is good to about one part in this many.
+   * Start at a sync point (the moment of a throttle), searching: for a second dimension that is
+   * measured from the moment the first one is. Its `initial` should then not bind.
    */
-  readonly minimumWindowCalls: number;
+  readonly fromSyncPoint?: boolean;
+  /** Growth per second before the first throttle (the burst a full bucket allows). @default 2 */
+  readonly rampPerSecond?: number;
+  /** Growth per second after the first throttle, until a window measures the limit. @default 1.25 */
+  readonly searchPerSecond?: number;
+  /** Pace this fraction below the limit measured. @default 0.03 */
+  readonly margin?: number;
+  /**
+   * A window between two throttles measures the limit once it was charged at least this many
+   * reservations of the throttled call (the service's bucket is "nearly empty" at both ends to
+   * within about one reservation). @default 8
+   */
+  readonly minimumWindow?: number;
+  /** A refusal before any window can measure: the estimate drops to this fraction. @default 0.85 */
+  readonly decrease?: number;
+  /** Quiet time (limited by this dimension, no throttle) before probing above the measure. @default 10000 */
+  readonly probeAfterMs?: number;
+  /** Probing growth: `× (1 + probeCurve × s²)` after `s` seconds of probing. @default 0.001 */
+  readonly probeCurve?: number;
+}
+
+interface Anchor {
+  readonly at: number;
+  readonly charged: number;
 }
 
 /**
  * One quota dimension (tokens per minute, or requests per minute) of one lane, with a shadow of
  * the service's bucket. The shadow is charged and refunded exactly as the service charges and
- * refunds (a reservation when a call starts, the unused part when it ends), and refills at the
- * estimated limit, so sends are gated the way the service admits them: in-flight reservations
- * count, and a burst the service would refuse waits here instead.
+ * refunds (a reservation when a call starts, the unused part when it ends) and refills at the
+ * pace, so sends are gated the way the service admits them: in-flight reservations count, and a
+ * burst the service would refuse waits here instead.
  *
- * When the limit is unknown it is learned:
- * - **slow start**: from a cautious estimate, every success that had to wait for this
- *   dimension adds what it was worth (doubling per round trip) until the first throttle;
- * - **at a throttle** the service's bucket is known to be nearly empty, so the shadow's level is
- *   dropped to zero (re-synchronised), and the limit is measured: between two throttles the
- *   service's bucket went from nearly empty to nearly empty, so it refilled about as much as
- *   was charged — `charged / elapsed` is the limit, with no guess about the burst size. The
- *   estimate drops multiplicatively below that (once per episode: permits granted before a cut
- *   do not cut again);
- * - **cubic regrowth** (as in CUBIC / Smithy's `DefaultRateLimiter`): concave back up to the
- *   measured limit over `recoveryMs`, flat near it, then convex probing beyond, so a limit that
- *   moved up is found again, and one that moved down is found by the next throttle.
- * Growth only happens while the dimension is what holds sends back, so an idle or
+ * When the limit is unknown it is measured, not guessed. A throttle is a sync point: the
+ * service's bucket is nearly empty at that moment (less than the refused call's reservation).
+ * Between two sync points it went from nearly empty to nearly empty, so it refilled exactly what
+ * it was charged in between (reservations less refunds, which the shadow tracks): `charged /
+ * elapsed` is the limit, whatever the bucket held at the start and however the calls were paced.
+ * So:
+ * - **ramp**: from a cautious estimate, grow exponentially in time while this dimension holds
+ *   sends back, until the first throttle (a full bucket's burst goes through on the way);
+ * - **search**: the first throttle is the first sync point; the estimate drops to what the
+ *   calls so far prove (`charged / (elapsed + 1 min)`: the bucket held at most a minute's worth)
+ *   and grows more gently until the bucket's surplus is spent and a second throttle closes a
+ *   window wide enough to measure. Nothing is lost meanwhile: every token the bucket refilled was
+ *   spent;
+ * - **paced**: the pace is the measure less a margin, the shadow is re-synchronised (to empty)
+ *   at each throttle, and after a quiet spell the pace probes upward along a convex curve, so a
+ *   raised limit is found; the throttle that ends a probe measures the limit again. A refusal
+ *   that comes too soon to measure (the limit dropped) cuts multiplicatively at once; the next
+ *   wide window measures the new limit.
+ * Growth only happens while this dimension is what holds sends back, so an idle or
  * otherwise-limited lane does not inflate an estimate it has no evidence for.
  */
 export class LearnedRate {
-  /** The shadow bucket: capacity and refill per minute are the estimate. */
+  /** The shadow bucket: capacity and refill per minute are the pace. */
   readonly bucket: TokenBucket;
   readonly known: boolean;
   readonly #clock: Clock;
+  readonly #initial: number;
+  readonly #rampPerSecond: number;
+  readonly #searchPerSecond: number;
+  readonly #margin: number;
+  readonly #minimumWindow: number;
   readonly #decrease: number;
-  readonly #recoveryMs: number;
-  #cycleMs: number;
-  readonly #minimumWindowCalls: number;
+  readonly #probeAfterMs: number;
+  readonly #probeCurve: number;
+  readonly #startedAt: number;
+  #phase: LearnedPhase;
   #estimate: number;
-  #slowStart: boolean;
-  #limit = Number.POSITIVE_INFINITY;
-  #cutDepth = 0;
-  #cutAt = Number.NEGATIVE_INFINITY;
+  /** The limit last measured (Infinity before any). */
+  #measured = Number.POSITIVE_INFINITY;
+  /** The pace the probe curve starts from, and the limited time since it started. */
+  #probeBase = 0;
+  #probeMs = 0;
+  /** Grants numbered below this were made before the last adjustment. */
   #cutSequence = -1;
   /** Reservations less refunds, in all: what the service's bucket has given out. */
   #charged = 0;
-  /** What finished calls were really charged, in all, and how many they were. */
-  #completed = 0;
-  #completions = 0;
-  #edgeAt: number;
-  #edgeCompleted = 0;
-  #edgeCompletions = 0;
-  /** Throttles since the last cut that too few finished calls could explain. */
-  #unexplained = 0;
+  readonly #anchors: Anchor[] = [];
   #largestCost = 0;
+  #limited = false;
+  #grownAt: number;
   /** Last time this dimension held back the head of the queue. */
   limitedAt = Number.NEGATIVE_INFINITY;
-  /** Throttles attributed to this dimension. */
+  /** Throttles seen by this dimension. */
   throttles = 0;
-  /** Decreases made (throttle episodes plus soft cuts). */
+  /** Measurements and cuts made. */
   cuts = 0;
 
   constructor(options: LearnedRateOptions) {
     this.#clock = options.clock;
     this.known = options.known !== undefined;
+    this.#initial = options.initial;
     this.#estimate = options.known ?? options.initial;
-    this.#slowStart = options.slowStart ?? true;
-    if (!this.#slowStart && !this.known) {
-      // Starting below a measured rate: regrow to it as after a cut.
-      this.#limit = this.#estimate / options.decrease;
-      this.#cutDepth = 1 - options.decrease;
-      this.#cutAt = options.clock.now();
-    }
-    this.#decrease = options.decrease;
-    this.#recoveryMs = options.recoveryMs;
-    this.#cycleMs = options.recoveryMs;
-    this.#minimumWindowCalls = options.minimumWindowCalls;
-    this.#edgeAt = options.clock.now();
+    this.#rampPerSecond = options.rampPerSecond ?? 2;
+    this.#searchPerSecond = options.searchPerSecond ?? 1.25;
+    this.#margin = options.margin ?? 0.03;
+    this.#minimumWindow = options.minimumWindow ?? 3;
+    this.#decrease = options.decrease ?? 0.85;
+    this.#probeAfterMs = options.probeAfterMs ?? 10_000;
+    this.#probeCurve = options.probeCurve ?? 0.001;
+    this.#phase = this.known ? "paced" : options.fromSyncPoint ? "search" : "ramp";
+    this.#startedAt = options.clock.now();
+    if (options.fromSyncPoint) this.#anchors.push({ at: this.#startedAt, charged: 0 });
+    this.#grownAt = this.#startedAt;
     this.bucket = new TokenBucket({ capacity: this.#estimate, clock: options.clock });
   }
 
-  /** The limit in force, per minute (known, or the current estimate). */
+  /** The pace in force, per minute (known, or the current estimate). */
   get estimate(): number {
     return this.#estimate;
   }
 
-  /** The limit measured at the last throttle, per minute (Infinity before any). */
+  /** The limit measured between the last two sync points, per minute (Infinity before any). */
   get measuredLimit(): number {
-    return this.#limit;
+    return this.#measured;
   }
 
-  get inSlowStart(): boolean {
-    return this.#slowStart && !this.known;
+  get phase(): LearnedPhase {
+    return this.#phase;
+  }
+
+  /** Whether the estimate is growing on its own while limited (so waits should be re-checked). */
+  get growing(): boolean {
+    return !this.known;
   }
 
   /** Makes room for a cost larger than the estimate (an unknown limit is at least one call). */
@@ -140,107 +176,101 @@ export class LearnedRate {
   }
 
   /**
-   * A call the service admitted has finished; `charge` is what it was really charged, `sequence`
-   * its grant number.
+   * Brings growth up to now (it accrues only while this dimension held sends back), then notes
+   * whether it does now.
    */
-  finished(charge: number, sequence: number): void {
-    this.#completed += charge;
-    // Only calls sent since the last cut show the new pace (at least one round trip of it).
-    if (sequence >= this.#cutSequence) this.#completions++;
+  advance(limited: boolean): void {
+    const now = this.#clock.now();
+    const elapsed = now - this.#grownAt;
+    this.#grownAt = now;
+    if (this.#limited && elapsed > 0 && !this.known) this.#grow(elapsed);
+    this.#limited = limited;
+    if (limited) this.limitedAt = now;
   }
 
   /**
-   * A call that waited on this dimension succeeded. `worth` is what it charged, `cost` what it
-   * reserved, `latencyMs` how long it ran.
+   * The service throttled a call granted as `sequence`, which reserved `reservation` here;
+   * `nextSequence` is the next grant's number. The caller has already settled the throttled
+   * call's reservation (the service never took it).
    */
-  grow(worth: number, cost: number, latencyMs: number): void {
-    if (this.known) return;
-    // One success's share of doubling per round trip: whichever of its reservation (burst-bound)
-    // or its charge spread over its latency (refill-bound) is larger.
-    const step = Math.max(cost, (worth * MINUTE) / Math.max(latencyMs, 50));
-    if (this.#slowStart) {
-      this.#setEstimate(this.#estimate + step);
-      return;
-    }
-    const since = (this.#clock.now() - this.#cutAt - this.#cycleMs) / this.#cycleMs;
-    // Never flatter than a regular cut's curve, so probing beyond the limit always resumes.
-    const depth = Math.max(this.#cutDepth, 1 - this.#decrease);
-    const target = this.#limit * (1 + depth * since * since * since);
-    if (target > this.#estimate) this.#setEstimate(Math.min(target, this.#estimate + step));
-  }
-
-  /**
-   * The service throttled a call granted as `sequence`; `nextSequence` is the next grant's number,
-   * `roundTripMs` how long calls take. The caller has already settled the throttled call's
-   * reservation (the service never took it).
-   */
-  throttled(sequence: number, nextSequence: number, roundTripMs = 0): ThrottleVerdict {
+  throttled(sequence: number, nextSequence: number, reservation: number): ThrottleVerdict {
     this.throttles++;
     this.bucket.lowerTo(0);
-    if (this.known) return "unexplained";
-    if (sequence < this.#cutSequence) return "ignored";
+    if (this.known) return "ignored";
     const now = this.#clock.now();
-    const completions = this.#completions - this.#edgeCompletions;
-    let limit = this.#estimate;
-    if (this.#slowStart) {
-      // The first throttle: the service's bucket started full and is now nearly empty, so it
-      // gave out its capacity plus a minute's refill per minute elapsed.
-      const measured = this.#charged / ((now - this.#edgeAt) / MINUTE + 1);
-      if (measured > 0 && measured < limit) limit = measured;
-    } else if (completions >= this.#minimumWindowCalls && now > this.#edgeAt) {
-      // From nearly empty to nearly empty, the service's bucket refilled about as much as the
-      // calls finishing in between were charged.
-      const measured = (this.#completed - this.#edgeCompleted) / ((now - this.#edgeAt) / MINUTE);
-      // Right after the limit drops, the service's bucket is below empty (it keeps what is in
-      // use) and admits little for a while, so a short window can measure far too low: one
-      // episode never cuts by more than one extra step.
-      limit = Math.min(limit, Math.max(measured, limit * this.#decrease));
-    } else if (
-      ++this.#unexplained < this.#minimumWindowCalls / 2 ||
-      now - this.#cutAt < roundTripMs
-    ) {
-      // Too few calls since the last cut to say anything: the cut stands, the shadow is
-      // re-synchronised, and the next measurable window decides — unless refusals keep coming
-      // for a whole round trip while nothing gets through (the limit fell below empty), then
-      // one more step down.
-      return "unexplained";
+    const window = this.#widestMeasurableWindow(reservation);
+    this.#anchors.push({ at: now, charged: this.#charged });
+    if (this.#anchors.length > ANCHORS) this.#anchors.splice(0, this.#anchors.length / 2);
+    if (sequence < this.#cutSequence) return "ignored";
+    this.#cutSequence = nextSequence;
+    this.cuts++;
+    if (this.#phase === "ramp") {
+      // The first sync point. What was given out so far came from at most a minute's burst plus
+      // the refill since the start, so the limit is at least `charged / (elapsed + 1 min)`.
+      const proven = this.#charged / ((now - this.#startedAt) / MINUTE + 1);
+      this.#phase = "search";
+      this.#setEstimate(Math.min(this.#estimate, Math.max(proven, this.#initial)));
+      return "anchored";
     }
-    this.#unexplained = 0;
-    this.#edgeAt = now;
-    this.#edgeCompleted = this.#completed;
-    this.#edgeCompletions = this.#completions;
-    // Feedback arrives a round trip late: a slow model needs a slower climb.
-    this.#cycleMs = Math.max(this.#recoveryMs, 3 * roundTripMs);
-    this.#cut(limit, this.#decrease, now, nextSequence);
-    this.#slowStart = false;
+    if (window) {
+      const measured = (this.#charged - window.charged) / ((now - window.at) / MINUTE);
+      this.#measured = measured;
+      this.#phase = "paced";
+      this.#probeBase = measured * (1 - this.#margin);
+      this.#probeMs = 0;
+      this.#setEstimate(this.#probeBase);
+      return "measured";
+    }
+    // Refused before the window since the last sync point could say anything: too fast now.
+    this.#probeBase = this.#estimate * this.#decrease;
+    this.#probeMs = 0;
+    this.#setEstimate(this.#probeBase);
     return "cut";
   }
 
-  /**
-   * A gentler decrease that is not a throttle (the model warming up): no re-synchronising, and
-   * never below `factor` × the limit last measured, however many such signals come.
-   */
-  soften(factor: number, sequence: number, nextSequence: number): void {
-    if (this.known || sequence < this.#cutSequence || factor >= 1) return;
-    const base = Number.isFinite(this.#limit)
-      ? Math.max(this.#limit, this.#estimate)
-      : this.#estimate;
-    if (base * factor >= this.#estimate) return;
-    this.#cut(base, factor, this.#clock.now(), nextSequence);
+  /** The most recent sync point that leaves a window wide enough to measure, if any. */
+  #widestMeasurableWindow(reservation: number): Anchor | undefined {
+    const enough = this.#minimumWindow * Math.max(reservation, 1);
+    const now = this.#clock.now();
+    for (let index = this.#anchors.length - 1; index >= 0; index--) {
+      const anchor = this.#anchors[index]!;
+      if (this.#charged - anchor.charged >= enough && now > anchor.at) return anchor;
+    }
+    return undefined;
   }
 
-  #cut(limit: number, factor: number, now: number, nextSequence: number): void {
-    this.cuts++;
-    this.#limit = limit;
-    const next = Math.max(limit * factor, this.#largestCost);
-    this.#cutDepth = Math.max(0, 1 - next / limit);
-    this.#cutAt = now;
-    this.#cutSequence = nextSequence;
-    this.#setEstimate(next);
+  #grow(elapsed: number): void {
+    switch (this.#phase) {
+      case "ramp":
+        this.#setEstimate(this.#estimate * this.#rampPerSecond ** (elapsed / SECOND));
+        return;
+      case "search": {
+        const rate = this.#searchPerSecond;
+        this.#setEstimate(this.#estimate * rate ** (elapsed / SECOND));
+        return;
+      }
+      case "paced": {
+        const floor = this.#measured * (1 - this.#margin);
+        if (this.#estimate < floor) {
+          // Below the last measure after a cut: climb back to it briskly.
+          this.#setEstimate(
+            Math.min(floor, this.#estimate * this.#searchPerSecond ** (elapsed / SECOND)),
+          );
+          this.#probeBase = this.#estimate;
+          this.#probeMs = 0;
+          return;
+        }
+        this.#probeMs += elapsed;
+        const seconds = Math.max(0, this.#probeMs - this.#probeAfterMs) / SECOND;
+        const target = this.#probeBase * (1 + this.#probeCurve * seconds * seconds);
+        if (target > this.#estimate) this.#setEstimate(target);
+        return;
+      }
+    }
   }
 
   #setEstimate(estimate: number): void {
-    this.#estimate = estimate;
-    this.bucket.retune(estimate);
+    this.#estimate = Math.max(estimate, this.#largestCost, Number.MIN_VALUE);
+    this.bucket.retune(this.#estimate);
   }
 }

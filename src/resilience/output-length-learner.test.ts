@@ -2,13 +2,20 @@ import { describe, expect, it } from "vitest";
 import { OutputLengthLearner } from "./output-length-learner.js";
 
 describe("OutputLengthLearner", () => {
-  it("asks for the full limit until it has seen enough replies (cold start)", () => {
+  it("asks for a guess until it has seen enough replies (cold start), doubling it at each cut-off", () => {
     const learner = new OutputLengthLearner({ minimumSamples: 5 });
-    expect(learner.suggest("lane", 4096)).toBe(4096);
+    expect(learner.suggest("lane", 4096)).toBe(1024);
+    expect(learner.suggest("lane", 500)).toBe(500);
+    learner.cutOff("lane", 1024);
+    expect(learner.suggest("lane", 4096)).toBe(2048);
+    // A cut-off at a smaller limit than the guess says nothing new.
+    learner.cutOff("lane", 500);
+    expect(learner.suggest("lane", 4096)).toBe(2048);
     for (let i = 0; i < 4; i++) learner.record("lane", 100);
-    expect(learner.suggest("lane", 4096)).toBe(4096);
+    expect(learner.suggest("lane", 4096)).toBe(2048);
     learner.record("lane", 100);
     expect(learner.suggest("lane", 4096)).toBe(125);
+    expect(new OutputLengthLearner({ initialMaxTokens: 256 }).suggest("lane", 4096)).toBe(256);
   });
 
   it("learns a high quantile of recent lengths times a margin, never above the full limit", () => {
@@ -23,7 +30,7 @@ describe("OutputLengthLearner", () => {
     const learner = new OutputLengthLearner({ minimumSamples: 3 });
     for (let i = 0; i < 3; i++) learner.record("short", 40);
     expect(learner.suggest("short", 4096)).toBe(50);
-    expect(learner.suggest("long", 4096)).toBe(4096);
+    expect(learner.suggest("long", 4096)).toBe(1024);
     expect(learner.samples("short")).toBe(3);
   });
 

@@ -3,7 +3,15 @@ export interface OutputLengthLearnerOptions {
   readonly quantile?: number;
   /** Headroom over that quantile. @default 1.25 */
   readonly margin?: number;
-  /** Replies seen before the learned limit replaces the full one (the cold start). @default 20 */
+  /**
+   * What to ask for before enough replies are seen (the cold start), when the full limit is
+   * higher. A reply cut off at it is run again with the full limit, and the guess doubles.
+   * Asking for the full limit instead would reserve it on every call of the first wave: with a
+   * large max_tokens, a handful of calls hold the whole token quota for a whole reply's time.
+   * @default 1024
+   */
+  readonly initialMaxTokens?: number;
+  /** Replies seen before the learned limit replaces the cold start's guess. @default 20 */
   readonly minimumSamples?: number;
   /** Recent replies remembered per key (older ones are forgotten, so the limit follows drift). @default 256 */
   readonly window?: number;
@@ -16,11 +24,14 @@ class LengthHistory {
   readonly lengths: Uint32Array;
   count = 0;
   next = 0;
+  /** The cold start's guess, doubled at each reply cut off at it. */
+  guess: number;
   sinceSorted = 0;
   cached = 0;
   readonly scratch: Uint32Array;
 
-  constructor(window: number) {
+  constructor(window: number, guess: number) {
+    this.guess = guess;
     this.lengths = new Uint32Array(window);
     this.scratch = new Uint32Array(window);
   }
@@ -36,7 +47,7 @@ const RESORT_EVERY = 16;
  * generous `maxTokens` costs throughput even when the reply is short.
  *
  * The learned limit is a high quantile of recent lengths times a margin; until enough replies
- * are seen it is the full limit. A reply cut off at a learned limit below the full one is run
+ * are seen it is a guess (`initialMaxTokens`) that doubles each time it cuts a reply off. A reply cut off at a learned limit below the full one is run
  * again with the full limit by the scheduler, so results never change — and its true length is
  * recorded then (a cut-off reply only says "at least this long", so it is never recorded).
  */
@@ -46,6 +57,7 @@ export class OutputLengthLearner {
   readonly #minimumSamples: number;
   readonly #window: number;
   readonly #floor: number;
+  readonly #initialMaxTokens: number;
   readonly #histories = new Map<string, LengthHistory>();
 
   constructor(options: OutputLengthLearnerOptions = {}) {
@@ -56,23 +68,26 @@ export class OutputLengthLearner {
       check(options.minimumSamples ?? 20, "outputLength.minimumSamples", 1, this.#window),
     );
     this.#floor = check(options.floor ?? 16, "outputLength.floor", 1, 1e9);
+    this.#initialMaxTokens = check(
+      options.initialMaxTokens ?? 1024,
+      "outputLength.initialMaxTokens",
+      1,
+      1e9,
+    );
   }
 
   /** The maxTokens to ask for: the learned limit, never above `fullMaxTokens`. */
   suggest(key: string, fullMaxTokens: number): number {
     const history = this.#histories.get(key);
-    if (!history || history.count < this.#minimumSamples) return fullMaxTokens;
+    if (!history) return Math.min(fullMaxTokens, this.#initialMaxTokens);
+    if (history.count < this.#minimumSamples) return Math.min(fullMaxTokens, history.guess);
     if (history.sinceSorted >= RESORT_EVERY || history.cached === 0) this.#resort(history);
     return Math.min(fullMaxTokens, history.cached);
   }
 
   /** Records a finished reply's true output length (not one cut off at a learned limit). */
   record(key: string, outputTokens: number): void {
-    let history = this.#histories.get(key);
-    if (!history) {
-      history = new LengthHistory(this.#window);
-      this.#histories.set(key, history);
-    }
+    const history = this.#history(key);
     history.lengths[history.next] = Math.max(0, Math.round(outputTokens));
     history.next = (history.next + 1) % this.#window;
     if (history.count < this.#window) history.count++;
@@ -81,9 +96,29 @@ export class OutputLengthLearner {
     if (history.cached > 0 && outputTokens * this.#margin > history.cached) this.#resort(history);
   }
 
+  /**
+   * A reply was cut off at `maxTokens`, a limit this learner suggested: it says only "at least
+   * this long", so it is not recorded as a length, but a cold start's guess that cuts replies
+   * off doubles.
+   */
+  cutOff(key: string, maxTokens: number): void {
+    const history = this.#history(key);
+    if (history.count < this.#minimumSamples && maxTokens >= history.guess)
+      history.guess = maxTokens * 2;
+  }
+
   /** Replies remembered for a key. */
   samples(key: string): number {
     return this.#histories.get(key)?.count ?? 0;
+  }
+
+  #history(key: string): LengthHistory {
+    let history = this.#histories.get(key);
+    if (!history) {
+      history = new LengthHistory(this.#window, this.#initialMaxTokens);
+      this.#histories.set(key, history);
+    }
+    return history;
   }
 
   #resort(history: LengthHistory): void {

@@ -32,6 +32,8 @@ export type LimiterOutcome =
       readonly kind: ErrorKind | "aborted";
       /** The exception name (`ThrottlingException`, `ServiceUnavailableException`, ...). */
       readonly name: string;
+      /** The service's message, where it says which quota ran dry ("Too many requests"). */
+      readonly message?: string | undefined;
       /** For `quota-exhausted`: how long the lane should pause, in ms. */
       readonly pauseMs?: number;
     };

@@ -382,7 +382,7 @@ describe("Scheduler", () => {
     ).toEqual(["claude@us-east-1", "claude@us-west-2"]);
   });
 
-  it("maxTokens 'auto' learns a tight limit and re-runs a reply cut off at it with the full one", async () => {
+  it("maxTokens 'auto' learns a tight limit and re-runs a reply cut off at it with room to finish", async () => {
     const clock = new ManualClock();
     const runner = scheduler(clock, { outputLength: { minimumSamples: 3 } });
     const events = recordEvents(runner);
@@ -397,9 +397,10 @@ describe("Scheduler", () => {
         { maxTokens: "auto", fullMaxTokens: 4096, outputBurndown: 5, lengthKey: "template-1" },
       );
     for (let i = 0; i < 3; i++) await settle(clock, runner.run(auto(100)));
-    expect(asked).toEqual([4096, 4096, 4096]);
+    expect(asked).toEqual([1024, 1024, 1024]);
     const reply = await settle(clock, runner.run(auto(300)));
-    expect(asked.slice(3)).toEqual([125, 4096]);
+    // Cut off at 125: re-run with four times that, which it fits in.
+    expect(asked.slice(3)).toEqual([125, 500]);
     expect(reply.text).toBe("300");
     expect(runner.stats().rerunsAtFullLimit).toBe(1);
     expect(events.retrying).toEqual([expect.objectContaining({ kind: "max-tokens", attempt: 1 })]);
@@ -407,6 +408,10 @@ describe("Scheduler", () => {
     // The full reply's length is learned: the next call asks for more.
     await settle(clock, runner.run(auto(100)));
     expect(asked.at(-1)).toBe(375);
+    // Cut off again on the re-run: then the full limit.
+    const long = await settle(clock, runner.run(auto(2_000)));
+    expect(asked.slice(-3)).toEqual([375, 1500, 4096]);
+    expect(long.text).toBe("2000");
   });
 
   it("uses an injected classification", async () => {

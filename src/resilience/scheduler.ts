@@ -129,6 +129,9 @@ const NEVER_ABORTED = new AbortController().signal;
 
 type Listeners = { [E in SchedulerEventName]: SchedulerListener<E>[] };
 
+/** A reply cut off at a learned limit is re-run first with this many times that limit. */
+const RERUN_FACTOR = 4;
+
 /**
  * Quarry's only retry loop, and its pacing. Every model call goes through `run`: it waits for
  * its lane's limiter (which learns the quota it is not told), makes the attempt, hands the
@@ -250,11 +253,12 @@ export class Scheduler {
     const lengthKey = call.lengthKey ?? (typeof call.lane === "string" ? call.lane : call.lane[0]!);
     let failures: AttemptFailure[] | undefined;
     let counts: Record<ErrorKind, number> | undefined;
-    let forceFull = false;
+    /** After a reply was cut off at a learned limit: the limit its re-run asks for. */
+    let rerunLimit: number | undefined;
     let attempt = 0;
     for (;;) {
       attempt++;
-      const maxTokens = auto && !forceFull ? this.#learner.suggest(lengthKey, full) : full;
+      const maxTokens = !auto ? full : (rerunLimit ?? this.#learner.suggest(lengthKey, full));
       const cost: RequestCost = {
         inputTokens: call.inputTokens,
         maxTokens,
@@ -306,6 +310,7 @@ export class Scheduler {
           permit,
           kind,
           name: classified.name,
+          message: error instanceof Error ? error.message : undefined,
           pauseMs: kind === "quota-exhausted" ? waitMs : undefined,
         });
         if (kind === "throttled" || kind === "quota-exhausted") {
@@ -347,9 +352,14 @@ export class Scheduler {
       this.#budget.recordSuccess();
       const cutOff = call.stoppedAtMaxTokens?.(result) === true;
       if (auto && cutOff && maxTokens < full) {
-        // Cut off at the learned limit: run it again at the full one, so results never change.
-        forceFull = true;
+        // Cut off at the learned limit: run it again with room to finish, so results never change.
+        // A ladder, not the full limit at once: a re-run that ends by itself is the whole reply,
+        // and a full-limit reservation (say 32,000 × 5 tokens) would hold a large share of the
+        // token quota for the whole of a long reply. A re-run cut off again goes to the full
+        // limit.
+        rerunLimit = rerunLimit === undefined ? Math.min(full, maxTokens * RERUN_FACTOR) : full;
         this.#reruns++;
+        this.#learner.cutOff(lengthKey, maxTokens);
         if (this.#listeners.retrying.length > 0)
           this.#emit("retrying", {
             lane: limiter.lane,
