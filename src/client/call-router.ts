@@ -148,6 +148,7 @@ export class CallRouter {
         bestDelay = delay;
       }
     }
+    this.health.picked(best);
     return best;
   }
 

@@ -37,6 +37,35 @@ describe("TargetHealth", () => {
     expect(health.isDown(EAST)).toBe(false);
   });
 
+  it("gives a lane back from a time out one probe call, and no other until it answers", async () => {
+    const clock = new ManualClock();
+    const health = new TargetHealth(clock);
+    for (let i = 0; i < 3; i++) health.failed(EAST, serverError());
+    await clock.advance(5_000);
+    expect(health.available(LANES)).toEqual(LANES);
+    // Healthy lanes are not affected by being picked.
+    health.picked(WEST);
+    expect(health.available(LANES)).toEqual(LANES);
+    health.picked(EAST);
+    expect(health.available(LANES)).toEqual([WEST]);
+    // The probe answers: a success brings the lane back for every call.
+    health.succeeded(EAST);
+    expect(health.available(LANES)).toEqual(LANES);
+    // A probe that fails takes it out again, for twice as long.
+    for (let i = 0; i < 3; i++) health.failed(EAST, serverError());
+    await clock.advance(5_000);
+    health.picked(EAST);
+    health.failed(EAST, serverError());
+    await clock.advance(9_999);
+    expect(health.available(LANES)).toEqual([WEST]);
+    await clock.advance(1);
+    expect(health.available(LANES)).toEqual(LANES);
+    // A probe that never answers (its call went elsewhere) holds the lane for one time out only.
+    health.picked(EAST);
+    await clock.advance(10_000);
+    expect(health.available(LANES)).toEqual(LANES);
+  });
+
   it("doubles the time out when a lane fails straight after its return, up to a minute", async () => {
     const clock = new ManualClock();
     const health = new TargetHealth(clock);

@@ -15,6 +15,8 @@ interface Health {
   failures: number;
   downUntil: number;
   cooldownMs: number;
+  /** Back from a time out, one call was given to it: until when others wait for its answer. */
+  probeUntil: number;
 }
 
 // Failures that say the target is unwell rather than busy (throttles) or the request wrong.
@@ -27,7 +29,9 @@ const UNWELL: ReadonlySet<ErrorKind> = new Set(["transient", "timeout", "model-n
  * so looks idle to its limiter: it would keep drawing first attempts and retries, each failure
  * spending the shared retry budget. After `threshold` such failures in a row a target is left
  * out for `cooldownMs`, doubled each time it fails straight after its return; one success
- * brings it back for good. When every target of a call is out, all are used.
+ * brings it back for good. On its return it gets one call (a probe) and no other until that
+ * call answers, so a dead target costs one failure per time out, not one per waiting call.
+ * When every target of a call is out, all are used.
  */
 export class TargetHealth {
   readonly #clock: Clock;
@@ -53,6 +57,19 @@ export class TargetHealth {
     return up.length > 0 ? up : lanes;
   }
 
+  /**
+   * The router gave a call to a lane: if the lane is back from a time out, that call is its
+   * probe, and the lane is offered to no other call until the probe answers (or for at most
+   * one time out, in case the call never reaches it).
+   */
+  picked(lane: string): void {
+    const health = this.#health.get(lane);
+    if (!health || health.downUntil === 0) return;
+    const now = this.#clock.now();
+    if (health.downUntil <= now && health.probeUntil <= now)
+      health.probeUntil = now + health.cooldownMs;
+  }
+
   /** Whether a lane is out of the rotation now. */
   isDown(lane: string): boolean {
     return !this.#isUp(lane, this.#clock.now());
@@ -64,6 +81,7 @@ export class TargetHealth {
     if (health.downUntil > 0) this.#down--;
     health.failures = 0;
     health.downUntil = 0;
+    health.probeUntil = 0;
     health.cooldownMs = this.#cooldownMs;
   }
 
@@ -75,7 +93,7 @@ export class TargetHealth {
     if (!UNWELL.has(kind)) return false;
     let health = this.#health.get(lane);
     if (!health) {
-      health = { failures: 0, downUntil: 0, cooldownMs: this.#cooldownMs };
+      health = { failures: 0, downUntil: 0, cooldownMs: this.#cooldownMs, probeUntil: 0 };
       this.#health.set(lane, health);
     }
     const now = this.#clock.now();
@@ -86,12 +104,13 @@ export class TargetHealth {
     if (!returning && health.failures < this.#threshold) return false;
     if (returning) health.cooldownMs = Math.min(this.#maxCooldownMs, health.cooldownMs * 2);
     else this.#down++;
+    health.probeUntil = 0;
     health.downUntil = now + health.cooldownMs;
     return true;
   }
 
   #isUp(lane: string, now: number): boolean {
     const health = this.#health.get(lane);
-    return !health || health.downUntil <= now;
+    return !health || (health.downUntil <= now && health.probeUntil <= now);
   }
 }
