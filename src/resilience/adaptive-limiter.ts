@@ -26,15 +26,15 @@ export interface AdaptiveOptions {
   readonly initialBurst?: number;
   /** Growth per second before the first throttle. @default 2 */
   readonly rampPerSecond?: number;
-  /** Growth per second after the first throttle, until the limit is measured. @default 1.25 */
+  /** Growth per second after the first throttle, until the limit is measured. @default 2 */
   readonly searchPerSecond?: number;
-  /** Pace this fraction below the limit measured. @default 0.03 */
+  /** Pace this fraction below the limit measured. @default 0.02 */
   readonly margin?: number;
   /** A refusal that comes before the limit can be measured drops the pace to this fraction. @default 0.85 */
   readonly decrease?: number;
   /** On a 503 "Too many connections" concurrency drops to this fraction of the calls in flight. @default 0.7 */
   readonly concurrencyDecrease?: number;
-  /** Quiet time before the pace probes above the limit measured, in ms. @default 10000 */
+  /** Quiet time before the pace probes above the limit measured, in ms. @default 2000 */
   readonly probeAfterMs?: number;
   /** A window between throttles measures the limit once it was charged this many reservations. @default 8 */
   readonly minimumWindow?: number;
@@ -69,7 +69,6 @@ export interface LimiterSnapshot {
 
 interface Waiter {
   readonly cost: RequestCost;
-  readonly reserved: number;
   readonly resolve: (permit: Permit) => void;
   readonly reject: (reason: unknown) => void;
   readonly signal: AbortSignal | undefined;
@@ -202,7 +201,6 @@ export class AdaptiveLimiter implements RateLimiter {
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         cost,
-        reserved,
         resolve,
         reject,
         signal,
@@ -273,6 +271,14 @@ export class AdaptiveLimiter implements RateLimiter {
       }
     }
     this.#pump();
+  }
+
+  /**
+   * Whether the token quota binds here: a limit was given, or the service has refused a call
+   * for tokens. Until then a tight `maxTokens` buys nothing.
+   */
+  get tokensBind(): boolean {
+    return this.#limits.tpm !== undefined || (this.#tokens?.throttles ?? 0) > 0;
   }
 
   /** Estimated ms before a call of this cost would be sent here (for choosing among lanes). */
@@ -405,11 +411,16 @@ export class AdaptiveLimiter implements RateLimiter {
         this.#cancelTimer();
         return;
       }
+      // Read at the grant: a learned maxTokens may have tightened while the call waited.
+      const cost = grantedCost(head.cost);
+      const reserved = reservedTokens(cost);
+      tokens.ensureFits(reserved);
       const requestDelay = requests ? requests.bucket.delayFor(1) : 0;
-      const tokenDelay = tokens.bucket.delayFor(head.reserved);
-      // Growth accrues only while the token pace is what holds the queue back.
-      tokens.advance(tokenDelay > 0 && requestDelay === 0);
-      requests?.advance(requestDelay > 0 && tokenDelay === 0);
+      const tokenDelay = tokens.bucket.delayFor(reserved);
+      // Growth accrues only while a pace holds the queue back (both may at once: a learned pace
+      // that stood still whenever the other one held calls too would never get past it).
+      tokens.advance(tokenDelay > 0);
+      requests?.advance(requestDelay > 0);
       if (requestDelay > 0 || tokenDelay > 0) {
         // A learned pace grows while calls wait, so look again soon rather than at the delay
         // the pace of this moment predicts.
@@ -422,12 +433,12 @@ export class AdaptiveLimiter implements RateLimiter {
       head.done = true;
       if (head.onAbort) head.signal!.removeEventListener("abort", head.onAbort);
       requests?.reserve(1);
-      tokens.reserve(head.reserved);
+      tokens.reserve(reserved);
       this.#inFlight++;
       head.resolve({
         lane: this.lane,
-        reservedTokens: head.reserved,
-        cost: head.cost,
+        reservedTokens: reserved,
+        cost,
         acquiredAt: now,
         sequence: this.#sequence++,
       });
@@ -461,6 +472,15 @@ export class AdaptiveLimiter implements RateLimiter {
   }
 }
 
+/** A plain copy of a cost, its (possibly learned) fields read now. */
+function grantedCost(cost: RequestCost): RequestCost {
+  return {
+    inputTokens: cost.inputTokens,
+    maxTokens: cost.maxTokens,
+    outputBurndown: cost.outputBurndown,
+  };
+}
+
 function finite(value: number | undefined): number | undefined {
   return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
@@ -477,8 +497,8 @@ export function resolveAdaptiveOptions(options: AdaptiveOptions = {}): Required<
     maxConcurrency: check(options.maxConcurrency ?? 4096, "adaptive.maxConcurrency", 1, 1e9),
     initialBurst: check(options.initialBurst ?? 8, "adaptive.initialBurst", 1, 1e9),
     rampPerSecond: check(options.rampPerSecond ?? 2, "adaptive.rampPerSecond", 1.01, 100),
-    searchPerSecond: check(options.searchPerSecond ?? 1.25, "adaptive.searchPerSecond", 1.01, 100),
-    margin: check(options.margin ?? 0.03, "adaptive.margin", 0, 0.5),
+    searchPerSecond: check(options.searchPerSecond ?? 2, "adaptive.searchPerSecond", 1.01, 100),
+    margin: check(options.margin ?? 0.02, "adaptive.margin", 0, 0.5),
     decrease: check(options.decrease ?? 0.85, "adaptive.decrease", 0.05, 0.99),
     concurrencyDecrease: check(
       options.concurrencyDecrease ?? 0.7,
@@ -486,7 +506,7 @@ export function resolveAdaptiveOptions(options: AdaptiveOptions = {}): Required<
       0.05,
       0.99,
     ),
-    probeAfterMs: check(options.probeAfterMs ?? 10_000, "adaptive.probeAfterMs", 0, 3_600_000),
+    probeAfterMs: check(options.probeAfterMs ?? 2_000, "adaptive.probeAfterMs", 0, 3_600_000),
     minimumWindow: check(options.minimumWindow ?? 3, "adaptive.minimumWindow", 1, 1e6),
   };
 }

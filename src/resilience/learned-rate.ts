@@ -29,9 +29,12 @@ export interface LearnedRateOptions {
   readonly fromSyncPoint?: boolean;
   /** Growth per second before the first throttle (the burst a full bucket allows). @default 2 */
   readonly rampPerSecond?: number;
-  /** Growth per second after the first throttle, until a window measures the limit. @default 1.25 */
+  /**
+   * Growth per second after the first throttle, until a window measures the limit; never above
+   * the upper bound that the last narrow window proved. @default 2
+   */
   readonly searchPerSecond?: number;
-  /** Pace this fraction below the limit measured. @default 0.03 */
+  /** Pace this fraction below the limit measured. @default 0.02 */
   readonly margin?: number;
   /**
    * A window between two throttles measures the limit once it was charged at least this many
@@ -41,15 +44,22 @@ export interface LearnedRateOptions {
   readonly minimumWindow?: number;
   /** A refusal before any window can measure: the estimate drops to this fraction. @default 0.85 */
   readonly decrease?: number;
-  /** Quiet time (limited by this dimension, no throttle) before probing above the measure. @default 10000 */
+  /** Quiet time (limited by this dimension, no throttle) before probing above the measure. @default 2000 */
   readonly probeAfterMs?: number;
-  /** Probing growth: `× (1 + probeCurve × s²)` after `s` seconds of probing. @default 0.001 */
+  /**
+   * ...and at least the time this many typical reservations take at the pace, so that a lane
+   * with few, large calls probes (and is throttled by a probe) no more often per call. @default 30
+   */
+  readonly probeAfterReservations?: number;
+  /** Probing growth: `× (1 + probeCurve × s²)` after `s` seconds of probing. @default 0.01 */
   readonly probeCurve?: number;
 }
 
 interface Anchor {
   readonly at: number;
   readonly charged: number;
+  /** The refused call's reservation: the service's bucket held less than this then. */
+  readonly reservation: number;
 }
 
 /**
@@ -92,6 +102,7 @@ export class LearnedRate {
   readonly #minimumWindow: number;
   readonly #decrease: number;
   readonly #probeAfterMs: number;
+  readonly #probeAfterReservations: number;
   readonly #probeCurve: number;
   readonly #startedAt: number;
   #phase: LearnedPhase;
@@ -106,7 +117,14 @@ export class LearnedRate {
   /** Reservations less refunds, in all: what the service's bucket has given out. */
   #charged = 0;
   readonly #anchors: Anchor[] = [];
+  /** The sync point the search started from: its windows only widen. */
+  #searchAnchor: Anchor | undefined;
+  /** What the search has proven the limit is at least, and at most (per minute). */
+  #lowerBound = 0;
+  #upperBound = Number.POSITIVE_INFINITY;
   #largestCost = 0;
+  /** A running mean of reservations (for the probe's quiet time). */
+  #typicalCost = 0;
   #limited = false;
   #grownAt: number;
   /** Last time this dimension held back the head of the queue. */
@@ -122,15 +140,20 @@ export class LearnedRate {
     this.#initial = options.initial;
     this.#estimate = options.known ?? options.initial;
     this.#rampPerSecond = options.rampPerSecond ?? 2;
-    this.#searchPerSecond = options.searchPerSecond ?? 1.25;
-    this.#margin = options.margin ?? 0.03;
+    this.#searchPerSecond = options.searchPerSecond ?? 2;
+    this.#margin = options.margin ?? 0.02;
     this.#minimumWindow = options.minimumWindow ?? 3;
     this.#decrease = options.decrease ?? 0.85;
-    this.#probeAfterMs = options.probeAfterMs ?? 10_000;
-    this.#probeCurve = options.probeCurve ?? 0.001;
+    this.#probeAfterMs = options.probeAfterMs ?? 2_000;
+    this.#probeAfterReservations = options.probeAfterReservations ?? 30;
+    this.#probeCurve = options.probeCurve ?? 0.01;
     this.#phase = this.known ? "paced" : options.fromSyncPoint ? "search" : "ramp";
     this.#startedAt = options.clock.now();
-    if (options.fromSyncPoint) this.#anchors.push({ at: this.#startedAt, charged: 0 });
+    if (options.fromSyncPoint) {
+      this.#searchAnchor = { at: this.#startedAt, charged: 0, reservation: 1 };
+      this.#anchors.push(this.#searchAnchor);
+      this.#lowerBound = options.initial;
+    }
     this.#grownAt = this.#startedAt;
     this.bucket = new TokenBucket({ capacity: this.#estimate, clock: options.clock });
   }
@@ -165,6 +188,8 @@ export class LearnedRate {
   reserve(amount: number): void {
     this.bucket.take(amount);
     this.#charged += amount;
+    this.#typicalCost =
+      this.#typicalCost === 0 ? amount : this.#typicalCost + (amount - this.#typicalCost) / 32;
   }
 
   /** Gives back part of a reservation (negative takes more: the call used more than reserved). */
@@ -199,7 +224,8 @@ export class LearnedRate {
     if (this.known) return "ignored";
     const now = this.#clock.now();
     const window = this.#widestMeasurableWindow(reservation);
-    this.#anchors.push({ at: now, charged: this.#charged });
+    const anchor: Anchor = { at: now, charged: this.#charged, reservation };
+    this.#anchors.push(anchor);
     if (this.#anchors.length > ANCHORS) this.#anchors.splice(0, this.#anchors.length / 2);
     if (sequence < this.#cutSequence) return "ignored";
     this.#cutSequence = nextSequence;
@@ -209,7 +235,10 @@ export class LearnedRate {
       // the refill since the start, so the limit is at least `charged / (elapsed + 1 min)`.
       const proven = this.#charged / ((now - this.#startedAt) / MINUTE + 1);
       this.#phase = "search";
-      this.#setEstimate(Math.min(this.#estimate, Math.max(proven, this.#initial)));
+      this.#searchAnchor = anchor;
+      this.#lowerBound = Math.max(proven, this.#initial);
+      this.#upperBound = Number.POSITIVE_INFINITY;
+      this.#setEstimate(Math.min(this.#estimate, this.#lowerBound));
       return "anchored";
     }
     if (window) {
@@ -220,6 +249,22 @@ export class LearnedRate {
       this.#probeMs = 0;
       this.#setEstimate(this.#probeBase);
       return "measured";
+    }
+    if (this.#phase === "search" && this.#searchAnchor && now > this.#searchAnchor.at) {
+      // Too narrow to measure, but it bounds the limit: between the search's first sync point
+      // and this one the bucket refilled what it was charged, give or take what it held at
+      // either end (less than the refused call's reservation each time). Pace at the proven
+      // lower bound and grow no further than the upper one; each throttle narrows both.
+      const from = this.#searchAnchor;
+      const minutes = (now - from.at) / MINUTE;
+      const charged = this.#charged - from.charged;
+      this.#lowerBound = Math.max(this.#lowerBound, (charged - from.reservation) / minutes);
+      const upper = (charged + reservation) / minutes;
+      // An upper bound below a proven lower one means the bucket was not as empty at a sync
+      // point as assumed (a refusal can race refunds in flight): then it proves nothing.
+      if (upper >= this.#lowerBound) this.#upperBound = Math.min(this.#upperBound, upper);
+      this.#setEstimate(this.#lowerBound);
+      return "cut";
     }
     // Refused before the window since the last sync point could say anything: too fast now.
     this.#probeBase = this.#estimate * this.#decrease;
@@ -245,8 +290,8 @@ export class LearnedRate {
         this.#setEstimate(this.#estimate * this.#rampPerSecond ** (elapsed / SECOND));
         return;
       case "search": {
-        const rate = this.#searchPerSecond;
-        this.#setEstimate(this.#estimate * rate ** (elapsed / SECOND));
+        const grown = this.#estimate * this.#searchPerSecond ** (elapsed / SECOND);
+        this.#setEstimate(Math.max(this.#estimate, Math.min(grown, this.#upperBound)));
         return;
       }
       case "paced": {
@@ -261,7 +306,11 @@ export class LearnedRate {
           return;
         }
         this.#probeMs += elapsed;
-        const seconds = Math.max(0, this.#probeMs - this.#probeAfterMs) / SECOND;
+        const quietMs = Math.max(
+          this.#probeAfterMs,
+          (this.#probeAfterReservations * this.#typicalCost * MINUTE) / this.#estimate,
+        );
+        const seconds = Math.max(0, this.#probeMs - quietMs) / SECOND;
         const target = this.#probeBase * (1 + this.#probeCurve * seconds * seconds);
         if (target > this.#estimate) this.#setEstimate(target);
         return;

@@ -1,7 +1,7 @@
 export interface OutputLengthLearnerOptions {
   /** The quantile of recent output lengths to cover. @default 0.99 */
   readonly quantile?: number;
-  /** Headroom over that quantile. @default 1.25 */
+  /** Headroom over that quantile (each token of it is reserved, ×burndown, on every call). @default 1.1 */
   readonly margin?: number;
   /**
    * What to ask for before enough replies are seen (the cold start), when the full limit is
@@ -62,7 +62,7 @@ export class OutputLengthLearner {
 
   constructor(options: OutputLengthLearnerOptions = {}) {
     this.#quantile = check(options.quantile ?? 0.99, "outputLength.quantile", 0.5, 1);
-    this.#margin = check(options.margin ?? 1.25, "outputLength.margin", 1, 100);
+    this.#margin = check(options.margin ?? 1.1, "outputLength.margin", 1, 100);
     this.#window = Math.floor(check(options.window ?? 256, "outputLength.window", 8, 1 << 20));
     this.#minimumSamples = Math.floor(
       check(options.minimumSamples ?? 20, "outputLength.minimumSamples", 1, this.#window),
@@ -83,6 +83,14 @@ export class OutputLengthLearner {
     if (history.count < this.#minimumSamples) return Math.min(fullMaxTokens, history.guess);
     if (history.sinceSorted >= RESORT_EVERY || history.cached === 0) this.#resort(history);
     return Math.min(fullMaxTokens, history.cached);
+  }
+
+  /**
+   * The cold start's guess, however many replies were seen: for a lane whose token quota does
+   * not bind, where a tight limit saves nothing and each re-run costs a request.
+   */
+  guess(key: string, fullMaxTokens: number): number {
+    return Math.min(fullMaxTokens, this.#histories.get(key)?.guess ?? this.#initialMaxTokens);
   }
 
   /** Records a finished reply's true output length (not one cut off at a learned limit). */
@@ -127,7 +135,8 @@ export class OutputLengthLearner {
     sorted.sort();
     const index = Math.min(history.count - 1, Math.ceil(this.#quantile * history.count) - 1);
     const quantile = sorted[Math.max(0, index)]!;
-    history.cached = Math.max(this.#floor, Math.ceil(quantile * this.#margin));
+    // Less a hair, so that float error (100 × 1.1 = 110.00000000000001) does not add a token.
+    history.cached = Math.max(this.#floor, Math.ceil(quantile * this.#margin - 1e-9));
     history.sinceSorted = 0;
   }
 }

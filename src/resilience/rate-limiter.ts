@@ -1,7 +1,11 @@
 import type { ErrorKind } from "../errors/classify-error.js";
 import type { TokenDemand } from "./token-bucket.js";
 
-/** What one call asks of a lane's quotas: one request, and `input + maxTokens × burndown` tokens. */
+/**
+ * What one call asks of a lane's quotas: one request, and `input + maxTokens × burndown` tokens.
+ * A limiter reads it when it grants the call, not when the call starts waiting, so a cost whose
+ * `maxTokens` is learned (a getter) reserves what is known at the grant.
+ */
 export type RequestCost = TokenDemand;
 
 /** A call admitted by a limiter; hand it back through `record` exactly once. */
@@ -9,6 +13,7 @@ export interface Permit {
   readonly lane: string;
   /** The tokens reserved against the lane's TPM quota. */
   readonly reservedTokens: number;
+  /** The cost as granted (a plain copy: what the call must ask for). */
   readonly cost: RequestCost;
   /** When the permit was granted, on the limiter's clock. */
   readonly acquiredAt: number;

@@ -384,7 +384,11 @@ describe("Scheduler", () => {
 
   it("maxTokens 'auto' learns a tight limit and re-runs a reply cut off at it with room to finish", async () => {
     const clock = new ManualClock();
-    const runner = scheduler(clock, { outputLength: { minimumSamples: 3 } });
+    // A known token limit: the token quota binds, so a tight limit is worth asking for.
+    const runner = scheduler(clock, {
+      outputLength: { minimumSamples: 3 },
+      limits: { "*": { tpm: 10_000_000 } },
+    });
     const events = recordEvents(runner);
     const asked: number[] = [];
     const auto = (length: number) =>
@@ -399,19 +403,38 @@ describe("Scheduler", () => {
     for (let i = 0; i < 3; i++) await settle(clock, runner.run(auto(100)));
     expect(asked).toEqual([1024, 1024, 1024]);
     const reply = await settle(clock, runner.run(auto(300)));
-    // Cut off at 125: re-run with four times that, which it fits in.
-    expect(asked.slice(3)).toEqual([125, 500]);
+    // Cut off at 110: re-run with four times that, which it fits in.
+    expect(asked.slice(3)).toEqual([110, 440]);
     expect(reply.text).toBe("300");
     expect(runner.stats().rerunsAtFullLimit).toBe(1);
     expect(events.retrying).toEqual([expect.objectContaining({ kind: "max-tokens", attempt: 1 })]);
-    expect(events.sent.at(-2)).toMatchObject({ maxTokens: 125, reservedTokens: 100 + 125 * 5 });
+    expect(events.sent.at(-2)).toMatchObject({ maxTokens: 110, reservedTokens: 100 + 110 * 5 });
     // The full reply's length is learned: the next call asks for more.
     await settle(clock, runner.run(auto(100)));
-    expect(asked.at(-1)).toBe(375);
+    expect(asked.at(-1)).toBe(330);
     // Cut off again on the re-run: then the full limit.
     const long = await settle(clock, runner.run(auto(2_000)));
-    expect(asked.slice(-3)).toEqual([375, 1500, 4096]);
+    expect(asked.slice(-3)).toEqual([330, 1320, 4096]);
     expect(long.text).toBe("2000");
+  });
+
+  it("maxTokens 'auto' keeps the cold start's guess where the token quota does not bind", async () => {
+    const clock = new ManualClock();
+    const runner = scheduler(clock, { outputLength: { minimumSamples: 3 } });
+    const asked: number[] = [];
+    const auto = (length: number) =>
+      call(
+        async (context) => {
+          asked.push(context.maxTokens);
+          const outputTokens = Math.min(length, context.maxTokens);
+          return { text: `${outputTokens}`, outputTokens, cut: outputTokens < length };
+        },
+        { maxTokens: "auto", fullMaxTokens: 4096, lengthKey: "template-1" },
+      );
+    for (let i = 0; i < 5; i++) await settle(clock, runner.run(auto(100)));
+    // Nothing refused a call for tokens: a tight limit would only risk re-runs.
+    expect(asked).toEqual([1024, 1024, 1024, 1024, 1024]);
+    expect(runner.stats().rerunsAtFullLimit).toBe(0);
   });
 
   it("uses an injected classification", async () => {

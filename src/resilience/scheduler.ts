@@ -258,17 +258,32 @@ export class Scheduler {
     let attempt = 0;
     for (;;) {
       attempt++;
-      const maxTokens = !auto ? full : (rerunLimit ?? this.#learner.suggest(lengthKey, full));
-      const cost: RequestCost = {
-        inputTokens: call.inputTokens,
-        maxTokens,
-        outputBurndown: burndown,
-      };
+      const fixed = !auto ? full : rerunLimit;
+      const learner = this.#learner;
+      let picked: AdaptiveLimiter | undefined;
+      // A learned limit is read when the limiter grants the call (a getter): calls queued at the
+      // start would otherwise all reserve the cold start's guess, however much was learned since.
+      // It is tight only where the token quota binds; elsewhere it saves nothing, and each reply
+      // it cut off would cost a request to run again.
+      const cost: RequestCost =
+        fixed !== undefined
+          ? { inputTokens: call.inputTokens, maxTokens: fixed, outputBurndown: burndown }
+          : {
+              inputTokens: call.inputTokens,
+              get maxTokens() {
+                return picked?.tokensBind === false
+                  ? learner.guess(lengthKey, full)
+                  : learner.suggest(lengthKey, full);
+              },
+              outputBurndown: burndown,
+            };
       const limiter = this.#pick(call.lane, cost);
+      picked = limiter;
       const queuedAt = this.#clock.now();
       // The caller's own signal (not the never-aborted stand-in) so that no listener is added
       // to a signal shared by every call.
       const permit = await limiter.acquire(cost, call.signal, attempt > 1);
+      const { maxTokens } = permit.cost;
       const startedAt = this.#clock.now();
       this.#sent++;
       this.#inFlight++;
