@@ -62,14 +62,17 @@ console.log(
 
 for (const scenario of scenarios) {
   const config = emulatorConfig(scenario);
-  const deadlineMs = Math.round((scenario.expectedSeconds * deadlineFactor + 10) * 1000);
+  // The ideal duration: the quota's time for the records plus one reply (bench/README.md).
+  const idealSeconds = scenario.expectedSeconds + scenario.expectedReplySeconds;
+  const deadlineMs = Math.round((idealSeconds * deadlineFactor + 10) * 1000);
   const items = makeWorkload(scenario.records);
   const ids = items.map((item) => item.id);
   console.log(
     `\n## ${scenario.name}: ${scenario.title}\n` +
       `   ${scenario.records} records to ${scenario.modelId}, max_tokens ${scenario.maxTokens} ` +
       `(Quarry: ${scenario.quarryMaxTokens}), quota ${JSON.stringify(scenario.quota)}, ` +
-      `ideal ≈ ${fixed(scenario.expectedSeconds)} s, deadline ${fixed(deadlineMs / 1000)} s`,
+      `ideal ≈ ${fixed(scenario.expectedSeconds)} s + ${fixed(scenario.expectedReplySeconds, 1)} s ` +
+      `for the last reply, deadline ${fixed(deadlineMs / 1000)} s`,
   );
   const emulator = await startEmulatorCli(config);
   const scenarioRows: Row[] = [];

@@ -19,6 +19,8 @@ function row(scenario: string, contestant: string, figures: Partial<Row>): Row {
     recordsPerMinute: 100,
     outputTokensPerMinute: 10_000,
     meanCharge: 200,
+    meanReplySeconds: 2,
+    idealSeconds: 60,
     idealRecords: 100,
     ofIdeal: 1,
     ofIdealWithBurst: undefined,

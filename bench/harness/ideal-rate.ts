@@ -1,7 +1,8 @@
 // The yardstick every contestant is measured against: how many records the binding quota lets
 // through when each request is charged its actual tokens (input + output × burndown), as
 // Bedrock charges once the unused part of the max_tokens reservation is refunded
-// (bedrock-facts §1.2). The formula is written out in bench/README.md.
+// (bedrock-facts §1.2), plus one reply's latency at the end: the last record admitted still
+// has to be generated. The formula is written out in bench/README.md.
 
 /** One step of a quota schedule, as the emulator takes it: applies from `atSeconds` on. */
 export interface QuotaStep {
@@ -99,25 +100,128 @@ export function initialBurstRecords(quota: QuotaShape, charge: number): number {
 }
 
 /**
- * Seconds the quota needs to let `records` through at the ideal rate (the inverse of
- * `idealRecords`); Infinity if it never does.
+ * Seconds the quota needs to let `records` through at the ideal rate, from `fromSeconds` after
+ * the schedule's start (the inverse of `idealRecords`); Infinity if it never does.
  */
-export function idealSeconds(quota: QuotaShape, charge: number, records: number): number {
+export function idealSeconds(
+  quota: QuotaShape,
+  charge: number,
+  records: number,
+  fromSeconds = 0,
+): number {
+  if (!(fromSeconds >= 0)) throw new RangeError(`fromSeconds must be ≥ 0; got ${fromSeconds}`);
   const steps = [...(quota.schedule ?? [])]
     .map((step) => step.atSeconds)
-    .filter((at) => at > 0)
+    .filter((at) => at > fromSeconds)
     .sort((a, b) => a - b);
-  let at = 0;
+  let at = fromSeconds;
   let left = records;
   for (const edge of [...steps, Number.POSITIVE_INFINITY]) {
     const rate = idealRatePerMinute(limitsAt(quota, at), charge) / 60;
-    if (rate === Number.POSITIVE_INFINITY) return at;
+    if (rate === Number.POSITIVE_INFINITY) return at - fromSeconds;
     const span = edge - at;
     if (rate > 0) {
-      if (left <= rate * span) return at + left / rate;
+      if (left <= rate * span) return at + left / rate - fromSeconds;
       left -= rate * span;
     }
     at = edge;
   }
   return Number.POSITIVE_INFINITY;
+}
+
+/** The emulator's latency settings that set how long a reply takes (jitter averages out). */
+export interface ReplyLatency {
+  readonly firstTokenMs: number;
+  readonly perOutputTokenMs: number;
+}
+
+/**
+ * Seconds a reply of `meanOutputTokens` tokens takes on average: the first token, then each
+ * output token (the emulator's jitter is symmetric, so it does not move the mean).
+ */
+export function meanReplySeconds(latency: ReplyLatency, meanOutputTokens: number): number {
+  if (!(meanOutputTokens >= 0))
+    throw new RangeError(`meanOutputTokens must be ≥ 0; got ${meanOutputTokens}`);
+  return (latency.firstTokenMs + meanOutputTokens * latency.perOutputTokenMs) / 1000;
+}
+
+/** What the yardstick needs to judge one run. */
+export interface RunToJudge {
+  readonly quota: QuotaShape;
+  /** Mean charge of a record (input + output × burndown). */
+  readonly charge: number;
+  /** Records ok. */
+  readonly ok: number;
+  readonly wallSeconds: number;
+  /** False when the run was cut at its deadline. */
+  readonly finished: boolean;
+  /** The latency allowance: one mean reply, in seconds. */
+  readonly replySeconds: number;
+  /** Seconds from the schedule's start to the run's start. */
+  readonly fromSeconds?: number;
+  /**
+   * Records admitted at once at the start (a full bucket: `initialBurstRecords`) on top of
+   * the rate; 0 (the default) for the drained yardstick.
+   */
+  readonly burstRecords?: number;
+}
+
+/**
+ * Seconds the ideal needs to finish `records`: the quota admits them (the first
+ * `burstRecords` at once, the rest at the ideal rate) and the last one admitted still takes
+ * one reply. 0 for no records.
+ */
+export function idealDuration(
+  quota: QuotaShape,
+  charge: number,
+  records: number,
+  replySeconds: number,
+  fromSeconds = 0,
+  burstRecords = 0,
+): number {
+  if (!(records > 0)) return 0;
+  return (
+    idealSeconds(quota, charge, Math.max(0, records - burstRecords), fromSeconds) + replySeconds
+  );
+}
+
+/**
+ * Records the ideal has finished `wallSeconds` into a run: those the quota admitted by one
+ * reply before then (`burstRecords` at the start, then the rate); none before the first reply
+ * can be done.
+ */
+export function idealRecordsFinished(
+  quota: QuotaShape,
+  charge: number,
+  wallSeconds: number,
+  replySeconds: number,
+  fromSeconds = 0,
+  burstRecords = 0,
+): number {
+  const admitting = wallSeconds - replySeconds;
+  if (!(admitting >= 0)) return 0;
+  return burstRecords + idealRecords(quota, charge, admitting, fromSeconds);
+}
+
+/**
+ * A run's goodput as a fraction of the ideal, allowing one reply's latency at the end (no
+ * client can finish the last record sooner than one reply after the quota admits it):
+ * - a run that finished: `idealDuration(ok) / wallSeconds`, the time the ideal needs for the
+ *   records it got ok over the time it took;
+ * - a run cut at its deadline: `ok / idealRecordsFinished(wallSeconds)`, the records it got ok
+ *   over those the ideal finishes in that time.
+ * 0 with no record ok.
+ */
+export function fractionOfIdeal(run: RunToJudge): number {
+  if (!(run.ok > 0)) return 0;
+  const from = run.fromSeconds ?? 0;
+  const burst = run.burstRecords ?? 0;
+  if (run.finished)
+    return (
+      idealDuration(run.quota, run.charge, run.ok, run.replySeconds, from, burst) / run.wallSeconds
+    );
+  return (
+    run.ok /
+    idealRecordsFinished(run.quota, run.charge, run.wallSeconds, run.replySeconds, from, burst)
+  );
 }

@@ -1,7 +1,14 @@
 import type { Scenario } from "../scenarios/scenarios.js";
 import type { ChildReport } from "./contestant-child.js";
 import type { EmulatorStats } from "./emulator-cli-process.js";
-import { idealRecords, initialBurstRecords, meanCharge } from "./ideal-rate.js";
+import {
+  fractionOfIdeal,
+  idealDuration,
+  idealRecordsFinished,
+  initialBurstRecords,
+  meanCharge,
+  meanReplySeconds,
+} from "./ideal-rate.js";
 import { accountRecords, type RecordAccount } from "./record-accounting.js";
 
 /** Every figure of one scenario × contestant. */
@@ -23,12 +30,23 @@ export interface Row {
   readonly outputTokensPerMinute: number;
   /** Mean charge of the ok records: input + output × burndown. */
   readonly meanCharge: number;
-  /** Records the quota allows over the wall time, at the ideal rate. */
+  /**
+   * The latency allowance: seconds one reply of the mean output length takes at the
+   * scenario's latency (the mean measured over the ok records, else the scenario's).
+   */
+  readonly meanReplySeconds: number;
+  /** Seconds the ideal needs for the ok records: the quota's time for them plus one reply. */
+  readonly idealSeconds: number;
+  /** Records the ideal finishes within the wall time: those the quota admits by wall − reply. */
   readonly idealRecords: number;
+  /**
+   * Goodput as a fraction of the ideal: `idealSeconds / wallSeconds` when the run finished,
+   * `ok / idealRecords` when it was cut at its deadline.
+   */
   readonly ofIdeal: number;
   /**
-   * Against the ideal plus the initial full bucket (a stricter yardstick for short runs that
-   * start on a full bucket); undefined when the harness drained the buckets first.
+   * The same against the ideal plus the initial full bucket (a stricter yardstick for short
+   * runs that start on a full bucket); undefined when the harness drained the buckets first.
    */
   readonly ofIdealWithBurst: number | undefined;
   /** Seconds between the emulator's reset (the schedule's start) and the contestant's start. */
@@ -81,7 +99,20 @@ export function measureRow(
     scenario.outputBurndown,
   );
   const charge = actual > 0 ? actual : scenario.estimatedCharge;
-  const ideal = idealRecords(scenario.quota, charge, wallSeconds, startOffsetSeconds);
+  const meanOutput =
+    account.ok > 0 && outputTokens > 0
+      ? outputTokens / account.ok
+      : (scenario.outputTokens.min + scenario.outputTokens.max) / 2;
+  const reply = meanReplySeconds(scenario.latency, meanOutput);
+  const judged = {
+    quota: scenario.quota,
+    charge,
+    ok: account.ok,
+    wallSeconds,
+    finished: !report.cutAtDeadline,
+    replySeconds: reply,
+    fromSeconds: startOffsetSeconds,
+  };
   const burst = initialBurstRecords(scenario.quota, charge);
   const throttled = sumWhere(stats.byOutcome, (key) => key.startsWith("throttled:"));
   return {
@@ -100,9 +131,17 @@ export function measureRow(
     recordsPerMinute: account.ok / minutes,
     outputTokensPerMinute: outputTokens / minutes,
     meanCharge: charge,
-    idealRecords: ideal,
-    ofIdeal: account.ok / ideal,
-    ofIdealWithBurst: drained ? undefined : account.ok / (ideal + burst),
+    meanReplySeconds: reply,
+    idealSeconds: idealDuration(scenario.quota, charge, account.ok, reply, startOffsetSeconds),
+    idealRecords: idealRecordsFinished(
+      scenario.quota,
+      charge,
+      wallSeconds,
+      reply,
+      startOffsetSeconds,
+    ),
+    ofIdeal: fractionOfIdeal(judged),
+    ofIdealWithBurst: drained ? undefined : fractionOfIdeal({ ...judged, burstRecords: burst }),
     startOffsetSeconds,
     emulatorRequests: stats.requests,
     emulatorOk: stats.byOutcome.ok ?? 0,

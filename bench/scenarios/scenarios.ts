@@ -3,7 +3,7 @@
 // an estimate of the mean charge (input + mean output × burndown). Contestants are told nothing
 // about the quota; they get the model, the max tokens to request and the prompts.
 import { countTokens } from "../../src/emulator/state/count-tokens.js";
-import { idealRecords, type QuotaShape } from "../harness/ideal-rate.js";
+import { idealRecords, meanReplySeconds, type QuotaShape } from "../harness/ideal-rate.js";
 import { promptFor } from "./workload.js";
 
 export type ScenarioName = "rpm" | "tpm-max-tokens" | "faulty" | "quota-drop";
@@ -16,6 +16,16 @@ export interface FaultRates {
   readonly modelTimeout?: number;
 }
 
+/** The emulator's latency (docs/emulator-config.md, Latency). */
+export interface Latency {
+  /** Time to the first token, in ms. */
+  readonly firstTokenMs: number;
+  /** Time per output token, in ms. */
+  readonly perOutputTokenMs: number;
+  /** Each delay is multiplied by a seeded factor in [1 − jitter, 1 + jitter]. */
+  readonly jitter: number;
+}
+
 /** One scenario at a given scale. */
 export interface Scenario {
   readonly name: ScenarioName;
@@ -25,14 +35,17 @@ export interface Scenario {
   readonly outputBurndown: number;
   /** The max tokens every peer requests. */
   readonly maxTokens: number;
-  /** What Quarry requests: the same, or `auto` where the scenario says so. */
+  /** What Quarry requests: `auto` everywhere (its README's default for batch jobs). */
   readonly quarryMaxTokens: number | "auto";
   /** Synthetic reply lengths the emulator picks from, per prompt. */
   readonly outputTokens: { readonly min: number; readonly max: number };
+  readonly latency: Latency;
   readonly quota: QuotaShape;
   readonly faults: FaultRates;
-  /** Seconds one contestant needs at the ideal rate. */
+  /** Seconds the quota needs to admit the records at the ideal rate (60 × scale). */
   readonly expectedSeconds: number;
+  /** Seconds one reply of the mean output length takes: the ideal's latency allowance. */
+  readonly expectedReplySeconds: number;
   readonly records: number;
   /** The mean charge the sizing assumed (the measured one decides the ideal). */
   readonly estimatedCharge: number;
@@ -43,9 +56,9 @@ const SONNET_4_PROFILE = "us.anthropic.claude-sonnet-4-20250514-v1:0";
 
 /**
  * Latency as a real Claude call has it: 300–500 ms to the first token, 11–19 ms per output
- * token (400 ms and 15 ms, ±25% seeded jitter).
+ * token (400 ms and 15 ms, ±25% seeded jitter). Every scenario's unless it gives its own.
  */
-export const LATENCY = { firstTokenMs: 400, perOutputTokenMs: 15, jitter: 0.25 } as const;
+export const LATENCY: Latency = { firstTokenMs: 400, perOutputTokenMs: 15, jitter: 0.25 };
 
 /** The emulator's seed: faults, jitter and reply lengths replay exactly from it. */
 export const EMULATOR_SEED = 7;
@@ -58,6 +71,8 @@ interface ScenarioShape {
   readonly maxTokens: number;
   readonly quarryMaxTokens: number | "auto";
   readonly outputTokens: { readonly min: number; readonly max: number };
+  /** The emulator's latency; LATENCY when not given. */
+  readonly latency?: Latency;
   /** The quota; a schedule is given in fractions of the expected duration. */
   readonly quota: (expectedSeconds: number) => QuotaShape;
   readonly faults?: FaultRates;
@@ -70,19 +85,29 @@ const SHAPES: readonly ScenarioShape[] = [
     modelId: HAIKU,
     outputBurndown: 1,
     maxTokens: 1024,
-    quarryMaxTokens: 1024,
+    quarryMaxTokens: "auto",
     outputTokens: { min: 80, max: 160 },
     quota: () => ({ rpm: 600, tpm: 5_000_000 }),
   },
+  // The long-generation case. Each peer call holds input + 32,000 × 5 = ~160,000 tokens of
+  // the 1M TPM while it runs (~18 s: 400 ms + ~900 tokens × 20 ms), and gets the unused part
+  // back only when it ends, so few run at once (a full bucket holds six such reservations, a
+  // drained one earns another every ~9.6 s), while what a reply is actually charged is ~4,540
+  // tokens (~38 input + ~900 × 5): the quota allows ~220 replies a minute. Quarry's `auto`
+  // learns the real lengths and reserves close to what is used. Sonnet 4 allows 64,000 output
+  // tokens (the emulator's catalog), so 32,000 is a legal request.
   {
     name: "tpm-max-tokens",
-    title: "TPM-bound, max_tokens 4096, ~300 generated, burndown 5 (Quarry: maxTokens auto)",
+    title:
+      "TPM-bound, max_tokens 32,000, 800–1,000 generated at ~20 ms/token, burndown 5 " +
+      "(Quarry: maxTokens auto)",
     modelId: SONNET_4_PROFILE,
     outputBurndown: 5,
-    maxTokens: 4096,
+    maxTokens: 32_000,
     quarryMaxTokens: "auto",
-    outputTokens: { min: 200, max: 400 },
-    quota: () => ({ tpm: 300_000 }),
+    outputTokens: { min: 800, max: 1_000 },
+    latency: { firstTokenMs: 400, perOutputTokenMs: 20, jitter: 0.25 },
+    quota: () => ({ tpm: 1_000_000 }),
   },
   {
     name: "faulty",
@@ -90,7 +115,7 @@ const SHAPES: readonly ScenarioShape[] = [
     modelId: HAIKU,
     outputBurndown: 1,
     maxTokens: 1024,
-    quarryMaxTokens: 1024,
+    quarryMaxTokens: "auto",
     outputTokens: { min: 80, max: 160 },
     quota: () => ({ rpm: 600, tpm: 90_000 }),
     faults: {
@@ -106,7 +131,7 @@ const SHAPES: readonly ScenarioShape[] = [
     modelId: HAIKU,
     outputBurndown: 1,
     maxTokens: 1024,
-    quarryMaxTokens: 1024,
+    quarryMaxTokens: "auto",
     outputTokens: { min: 80, max: 160 },
     quota: (expected) => ({
       tpm: 120_000,
@@ -142,6 +167,7 @@ export function makeScenarios(scale: number): Scenario[] {
     const meanOutput = (shape.outputTokens.min + shape.outputTokens.max) / 2;
     const estimatedCharge = input + meanOutput * shape.outputBurndown;
     const quota = shape.quota(expectedSeconds);
+    const latency = shape.latency ?? LATENCY;
     return {
       name: shape.name,
       title: shape.title,
@@ -150,9 +176,11 @@ export function makeScenarios(scale: number): Scenario[] {
       maxTokens: shape.maxTokens,
       quarryMaxTokens: shape.quarryMaxTokens,
       outputTokens: shape.outputTokens,
+      latency,
       quota,
       faults: shape.faults ?? {},
       expectedSeconds,
+      expectedReplySeconds: meanReplySeconds(latency, meanOutput),
       records: Math.max(1, Math.round(idealRecords(quota, estimatedCharge, expectedSeconds))),
       estimatedCharge,
     };
@@ -164,7 +192,7 @@ export function emulatorConfig(scenario: Scenario): Record<string, unknown> {
   return {
     seed: EMULATOR_SEED,
     quotas: { [scenario.modelId]: scenario.quota },
-    latency: LATENCY,
+    latency: scenario.latency,
     ...(Object.keys(scenario.faults).length > 0
       ? { faults: { ...scenario.faults, operations: ["InvokeModel", "Converse"] } }
       : {}),
