@@ -69,7 +69,7 @@ async function drive(
 }
 
 describe("AdaptiveLimiter", () => {
-  it("starts cautiously: a few reservations' worth of tokens, many calls allowed at once", async () => {
+  it("starts cautiously: one call at once, a pace of a few reservations a minute, many calls allowed in flight", async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveLimiter({ clock });
     const granted: Permit[] = [];
@@ -78,12 +78,18 @@ describe("AdaptiveLimiter", () => {
       granted,
     );
     await clock.advance(0);
-    expect(granted).toHaveLength(8);
+    // One call finds out whether the service's bucket is empty (another job ran before) at
+    // the cost of one refusal, not a burst of them.
+    expect(granted).toHaveLength(1);
     const snapshot = limiter.snapshot();
     expect(snapshot.concurrency).toBe(64);
     expect(snapshot.tokensPerMinute).toBe(8_000);
     expect(snapshot.phase).toBe("ramp");
-    expect(snapshot.waiting).toBe(12);
+    expect(snapshot.waiting).toBe(19);
+    // The rest follow as the pace, doubling every second while they wait, refills the shadow:
+    // 8,000/min × (2⁵ − 1) / ln 2 over five seconds ≈ 5,960 tokens, five more calls.
+    for (let step = 0; step < 50; step++) await clock.advance(100);
+    expect(granted).toHaveLength(6);
   });
 
   it("ramps the token pace exponentially in time while calls wait on it, and only then", async () => {
@@ -291,7 +297,7 @@ describe("AdaptiveLimiter", () => {
 
   it("503 'Too many connections' shrinks concurrency", async () => {
     const clock = new ManualClock();
-    const limiter = new AdaptiveLimiter({ clock });
+    const limiter = new AdaptiveLimiter({ clock, limits: { tpm: 1e9 } });
     const granted: Permit[] = [];
     grantedCount(
       Array.from({ length: 4 }, () => limiter.acquire(COST)),
@@ -331,7 +337,7 @@ describe("AdaptiveLimiter", () => {
 
   it("an aborted wait rejects promptly and frees its place", async () => {
     const clock = new ManualClock();
-    const limiter = new AdaptiveLimiter({ clock, limits: { concurrency: 1 } });
+    const limiter = new AdaptiveLimiter({ clock, limits: { concurrency: 1, tpm: 1e9 } });
     const granted: Permit[] = [];
     grantedCount([limiter.acquire(COST)], granted);
     const controller = new AbortController();
@@ -350,7 +356,7 @@ describe("AdaptiveLimiter", () => {
 
   it("serves retries ahead of first tries", async () => {
     const clock = new ManualClock();
-    const limiter = new AdaptiveLimiter({ clock, limits: { concurrency: 1 } });
+    const limiter = new AdaptiveLimiter({ clock, limits: { concurrency: 1, tpm: 1e9 } });
     const order: string[] = [];
     const first = await limiter.acquire(COST);
     void limiter.acquire(COST).then(() => order.push("first try"));

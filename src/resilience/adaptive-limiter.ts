@@ -22,7 +22,10 @@ export interface AdaptiveOptions {
   readonly initialConcurrency?: number;
   /** Never more calls in flight than this, however well they go. @default 4096 */
   readonly maxConcurrency?: number;
-  /** The first estimate is this many first-call reservations (and requests) per minute. @default 8 */
+  /**
+   * The first estimate is this many first-call reservations (and requests) per minute; one call
+   * goes at once, the rest as the pace (doubling every second while calls wait) allows. @default 8
+   */
   readonly initialBurst?: number;
   /** Growth per second before the first throttle. @default 2 */
   readonly rampPerSecond?: number;
@@ -334,6 +337,7 @@ export class AdaptiveLimiter implements RateLimiter {
       ...this.#learning(),
       known,
       initial: firstReservation * this.#options.initialBurst,
+      initialLevel: firstReservation,
     });
   }
 

@@ -27,6 +27,14 @@ export interface LearnedRateOptions {
    * measured from the moment the first one is. Its `initial` should then not bind.
    */
   readonly fromSyncPoint?: boolean;
+  /**
+   * What the shadow holds at the start, when the limit is unknown (a known limit starts full, as
+   * the service's bucket does). One call's reservation: the first call finds out whether the
+   * service's bucket is empty (another job ran before) at the cost of one refusal rather than a
+   * burst of them; the ramp's growth, not the first burst, is what makes the start quick. At a
+   * sync point it is 0. @default the estimate (full)
+   */
+  readonly initialLevel?: number;
   /** Growth per second before the first throttle (the burst a full bucket allows). @default 2 */
   readonly rampPerSecond?: number;
   /**
@@ -156,6 +164,10 @@ export class LearnedRate {
     }
     this.#grownAt = this.#startedAt;
     this.bucket = new TokenBucket({ capacity: this.#estimate, clock: options.clock });
+    if (!this.known) {
+      const level = options.fromSyncPoint ? 0 : options.initialLevel;
+      if (level !== undefined) this.bucket.lowerTo(level);
+    }
   }
 
   /** The pace in force, per minute (known, or the current estimate). */

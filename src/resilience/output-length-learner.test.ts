@@ -14,7 +14,7 @@ describe("OutputLengthLearner", () => {
     for (let i = 0; i < 4; i++) learner.record("lane", 100);
     expect(learner.suggest("lane", 4096)).toBe(2048);
     learner.record("lane", 100);
-    expect(learner.suggest("lane", 4096)).toBe(110);
+    expect(learner.suggest("lane", 4096)).toBe(105);
     expect(new OutputLengthLearner({ initialMaxTokens: 256 }).suggest("lane", 4096)).toBe(256);
   });
 
@@ -29,7 +29,7 @@ describe("OutputLengthLearner", () => {
   it("keeps lanes apart", () => {
     const learner = new OutputLengthLearner({ minimumSamples: 3 });
     for (let i = 0; i < 3; i++) learner.record("short", 40);
-    expect(learner.suggest("short", 4096)).toBe(44);
+    expect(learner.suggest("short", 4096)).toBe(42);
     expect(learner.suggest("long", 4096)).toBe(1024);
     expect(learner.samples("short")).toBe(3);
   });
@@ -37,17 +37,17 @@ describe("OutputLengthLearner", () => {
   it("forgets old replies, so the limit follows a change in lengths", () => {
     const learner = new OutputLengthLearner({ window: 16, minimumSamples: 8, quantile: 1 });
     for (let i = 0; i < 16; i++) learner.record("lane", 800);
-    expect(learner.suggest("lane", 4096)).toBe(880);
+    expect(learner.suggest("lane", 4096)).toBe(840);
     for (let i = 0; i < 16; i++) learner.record("lane", 80);
-    expect(learner.suggest("lane", 4096)).toBe(88);
+    expect(learner.suggest("lane", 4096)).toBe(84);
   });
 
   it("a longer reply (from a re-run at the full limit) raises the limit at once", () => {
     const learner = new OutputLengthLearner({ minimumSamples: 4, quantile: 1 });
     for (let i = 0; i < 20; i++) learner.record("lane", 100);
-    expect(learner.suggest("lane", 4096)).toBe(110);
+    expect(learner.suggest("lane", 4096)).toBe(105);
     learner.record("lane", 1000);
-    expect(learner.suggest("lane", 4096)).toBe(1100);
+    expect(learner.suggest("lane", 4096)).toBe(1050);
   });
 
   it("never asks for fewer tokens than its floor", () => {

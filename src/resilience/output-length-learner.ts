@@ -1,7 +1,7 @@
 export interface OutputLengthLearnerOptions {
   /** The quantile of recent output lengths to cover. @default 0.99 */
   readonly quantile?: number;
-  /** Headroom over that quantile (each token of it is reserved, ×burndown, on every call). @default 1.1 */
+  /** Headroom over that quantile (each token of it is reserved, ×burndown, on every call). @default 1.05 */
   readonly margin?: number;
   /**
    * What to ask for before enough replies are seen (the cold start), when the full limit is
@@ -62,7 +62,7 @@ export class OutputLengthLearner {
 
   constructor(options: OutputLengthLearnerOptions = {}) {
     this.#quantile = check(options.quantile ?? 0.99, "outputLength.quantile", 0.5, 1);
-    this.#margin = check(options.margin ?? 1.1, "outputLength.margin", 1, 100);
+    this.#margin = check(options.margin ?? 1.05, "outputLength.margin", 1, 100);
     this.#window = Math.floor(check(options.window ?? 256, "outputLength.window", 8, 1 << 20));
     this.#minimumSamples = Math.floor(
       check(options.minimumSamples ?? 20, "outputLength.minimumSamples", 1, this.#window),

@@ -351,7 +351,7 @@ describe("Scheduler", () => {
 
   it("spreads calls over several lanes, each with its own limiter", async () => {
     const clock = new ManualClock();
-    const runner = scheduler(clock, { limits: { "*": { concurrency: 1 } } });
+    const runner = scheduler(clock, { limits: { "*": { concurrency: 1, tpm: 1e9 } } });
     const lanes: string[] = [];
     const releases: (() => void)[] = [];
     const spread = (recordId: string) =>
@@ -403,18 +403,18 @@ describe("Scheduler", () => {
     for (let i = 0; i < 3; i++) await settle(clock, runner.run(auto(100)));
     expect(asked).toEqual([1024, 1024, 1024]);
     const reply = await settle(clock, runner.run(auto(300)));
-    // Cut off at 110: re-run with four times that, which it fits in.
-    expect(asked.slice(3)).toEqual([110, 440]);
+    // Cut off at 105: re-run with four times that, which it fits in.
+    expect(asked.slice(3)).toEqual([105, 420]);
     expect(reply.text).toBe("300");
     expect(runner.stats().rerunsAtFullLimit).toBe(1);
     expect(events.retrying).toEqual([expect.objectContaining({ kind: "max-tokens", attempt: 1 })]);
-    expect(events.sent.at(-2)).toMatchObject({ maxTokens: 110, reservedTokens: 100 + 110 * 5 });
+    expect(events.sent.at(-2)).toMatchObject({ maxTokens: 105, reservedTokens: 100 + 105 * 5 });
     // The full reply's length is learned: the next call asks for more.
     await settle(clock, runner.run(auto(100)));
-    expect(asked.at(-1)).toBe(330);
+    expect(asked.at(-1)).toBe(315);
     // Cut off again on the re-run: then the full limit.
     const long = await settle(clock, runner.run(auto(2_000)));
-    expect(asked.slice(-3)).toEqual([330, 1320, 4096]);
+    expect(asked.slice(-3)).toEqual([315, 1260, 4096]);
     expect(long.text).toBe("2000");
   });
 
