@@ -236,6 +236,10 @@ describe("QuotaLedger: keys, defaults and schedules", () => {
     expect(() => quotas.admit("m", demand(100, 900))).toThrow("Too many tokens");
     await clock.advance(1);
     expect(quotas.limitsFor("m").tpm).toBe(120_000);
+    // The rise gives nothing at once: the 100 the bucket refilled, then 2,000 a second.
+    expect(quotas.usage("m").tpmAvailable).toBeCloseTo(100, 6);
+    expect(() => quotas.admit("m", demand(100, 900))).toThrow("Too many tokens");
+    await clock.advance(450);
     quotas.admit("m", demand(100, 900));
   });
 
@@ -244,9 +248,9 @@ describe("QuotaLedger: keys, defaults and schedules", () => {
       m: { tpm: 60_000, schedule: [{ atSeconds: 10, tpm: 120_000 }] },
     });
     quotas.admit("m", demand(0, 60_000)).release(60_000);
-    // 10 s at 1,000/s, then a rise that keeps the used 50,000, then 5 s at 2,000/s.
+    // 10 s at 1,000/s, then a rise that gives nothing at once, then 5 s at 2,000/s.
     await clock.advance(15_000);
-    expect(quotas.usage("m").tpmAvailable).toBe(120_000 - 50_000 + 10_000);
+    expect(quotas.usage("m").tpmAvailable).toBe(10_000 + 10_000);
   });
 
   it("caps the used part at a lowered capacity, so the bucket recovers within a minute", async () => {
@@ -294,10 +298,10 @@ describe("QuotaLedger: keys, defaults and schedules", () => {
     const { clock, ledger: quotas } = ledger({ m: { tpm: 6_000 } });
     quotas.admit("m", demand(0, 6_000)).release(6_000);
     await clock.advance(30_000);
-    // 30 s at 100/s, then the new rate of 1,000/s for 1 s.
+    // 30 s at 100/s, then the new rate of 1,000/s for 1 s (a raise gives nothing at once).
     quotas.configure({ m: { tpm: 60_000 } });
     await clock.advance(1_000);
-    expect(quotas.usage("m").tpmAvailable).toBe(60_000 - 3_000 + 1_000);
+    expect(quotas.usage("m").tpmAvailable).toBe(3_000 + 1_000);
   });
 
   it("sees requests admitted before a concurrency limit was configured", () => {

@@ -79,13 +79,20 @@ class Bucket {
   }
 
   /**
-   * Applies a changed limit. A raised quota gives its extra tokens at once (the part already
-   * used stays used); a lowered one applies at once, with the used part capped at the new
-   * capacity, so the bucket recovers within a minute of the new rate — as usage ages out of a
-   * one-minute window — instead of staying in debt for many minutes at the lower rate.
+   * Applies a changed limit. A raised quota refills faster from now on and may hold more, but
+   * gives nothing at once: what the bucket holds stays (a windfall of the whole difference would
+   * let a client that happened to be idle at that second through with a burst nothing documents,
+   * and would decide any run around the change by that burst alone). A lowered one applies at
+   * once, with the used part capped at the new capacity, so the bucket recovers within a minute
+   * of the new rate — as usage ages out of a one-minute window — instead of staying in debt for
+   * many minutes at the lower rate.
    */
   resize(capacity: number): void {
     if (capacity === this.capacity) return;
+    if (capacity > this.capacity) {
+      this.capacity = capacity;
+      return;
+    }
     const used = Math.min(capacity, this.capacity - this.tokens);
     this.capacity = capacity;
     this.tokens = capacity - used;
