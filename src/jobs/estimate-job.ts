@@ -190,16 +190,26 @@ export function placePricer(places: readonly JobPlace[]): {
 /**
  * What prompt caching saved on a usage, in dollars: the cached tokens (read and written) at the
  * full input price, less what they cost — cheap reads minus the write premium, so a record that
- * only wrote to the cache can come out negative. 0 when the table has no price.
+ * only wrote to the cache can come out negative. Priced where the call ran (its target's Region
+ * and model id, as `placePricer` prices the cost), else at the first place. 0 when the table has
+ * no price.
  */
 export function cacheSavings(
-  model: ResolvedModel,
-  region: string,
-): (usage: JournalUsage) => number {
-  return (usage) => {
+  places: readonly JobPlace[],
+): (usage: JournalUsage, target?: JournalTarget) => number {
+  const first = places[0]!;
+  return (usage, target) => {
     const read = usage.cacheReadInputTokens ?? 0;
     const write = usage.cacheWriteInputTokens ?? 0;
     if (read + write === 0) return 0;
+    const place = target
+      ? places.find(
+          (candidate) =>
+            candidate.region === target.region && candidate.model.modelId === target.model,
+        )
+      : first;
+    const region = target?.region ?? first.region;
+    const model = place?.model ?? (target ? resolveOr(target.model, first.model) : first.model);
     const full = estimateCost({ model, region, inputTokens: read + write });
     const cached = estimateCost({
       model,

@@ -139,6 +139,7 @@ export async function executeJob(options: ExecuteJobOptions): Promise<ExecutionR
         attemptsMade: entry.attemptsMade,
         usage: entry.usage ?? {},
         costUsd: entry.costUsd ?? 0,
+        ...(entry.target ? { target: entry.target } : {}),
         result: entry.result,
       });
     } else {

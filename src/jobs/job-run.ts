@@ -304,7 +304,7 @@ export async function runJobSpec(options: JobRunOptions): Promise<RunSummary> {
     recorder.totals.records = checked.rows;
     recorder.totals.resumed = checked.completed;
     const since = () => clock.now() - startedClock;
-    wireListeners(emitter, tracker, recorder, since, client, cacheSavings(model, region));
+    wireListeners(emitter, tracker, recorder, since, client, cacheSavings(places));
     options.onStart?.(tracker);
 
     const pricing = placePricer(places);
@@ -407,7 +407,7 @@ function wireListeners(
   recorder: ReportRecorder,
   since: () => number,
   client: JobClient,
-  savingsOf: (usage: JournalUsage) => number,
+  savingsOf: (usage: JournalUsage, target?: JournalTarget) => number,
 ): void {
   const backingOff = new Set<string>();
   const settle = (id: string | undefined) => {
@@ -430,7 +430,7 @@ function wireListeners(
       cacheReadInputTokens: event.usage.cacheReadInputTokens ?? 0,
       cacheWriteInputTokens: event.usage.cacheWriteInputTokens ?? 0,
       costUsd: event.costUsd,
-      cacheSavingsUsd: savingsOf(event.usage),
+      cacheSavingsUsd: savingsOf(event.usage, event.target),
     });
   });
   emitter.on("record-failed", (event) => {

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/start-emulator.js";
 import { estimateCost } from "../models/price-table.js";
+import { resolveModel } from "../models/resolve-model.js";
+import { cacheSavings } from "./estimate-job.js";
 import { runJobSpec } from "./job-run.js";
 import { type JobSpec, loadJobSpec, resolveJobSpec } from "./job-spec.js";
 import { type JournalEntry, journalPaths } from "./journal.js";
@@ -63,6 +65,24 @@ describe("a job's targets", () => {
     ],
   ])("refuses a bad one before anything is sent: %j", (fields, message) => {
     expect(() => resolveJobSpec({ ...JOB, ...fields })).toThrow(message);
+  });
+
+  it("prices what prompt caching saved where the call ran", () => {
+    const places = [
+      { region: "us-east-1", model: resolveModel(`us.${SONNET_45}`) },
+      { region: "us-west-2", model: resolveModel(`global.${SONNET_45}`) },
+    ];
+    const savings = cacheSavings(places);
+    const usage = { inputTokens: 20, outputTokens: 10, cacheReadInputTokens: 3_000 };
+    const atFirst = savings(usage);
+    expect(atFirst).toBeGreaterThan(0);
+    expect(savings(usage, { region: "us-east-1", model: `us.${SONNET_45}` })).toBe(atFirst);
+    // The global profile is priced 10% below the geographic one, and so is what it saved.
+    expect(savings(usage, { region: "us-west-2", model: `global.${SONNET_45}` })).toBeCloseTo(
+      atFirst / 1.1,
+      12,
+    );
+    expect(savings({ inputTokens: 20, outputTokens: 10 })).toBe(0);
   });
 
   it("names the job file and line of a target that calls another model", async () => {

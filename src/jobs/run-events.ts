@@ -1,4 +1,4 @@
-import type { JournalUsage } from "./journal.js";
+import type { JournalTarget, JournalUsage } from "./journal.js";
 
 /** A record started: it left the queue for the client (its first request may still wait). */
 export interface RecordStartEvent {
@@ -15,6 +15,8 @@ export interface RecordCompletedEvent {
   readonly attemptsMade: number;
   readonly usage: JournalUsage;
   readonly costUsd: number;
+  /** Where its last call ran, when the job spreads over several places. */
+  readonly target?: JournalTarget | undefined;
   /** The parsed result (with a schema) or the reply text. */
   readonly result: unknown;
 }
