@@ -72,7 +72,7 @@ for (const scenario of scenarios) {
       `   ${scenario.records} records to ${scenario.modelId}, max_tokens ${scenario.maxTokens} ` +
       `(Quarry: ${scenario.quarryMaxTokens}), quota ${JSON.stringify(scenario.quota)}, ` +
       `ideal ≈ ${fixed(scenario.expectedSeconds)} s + ${fixed(scenario.expectedReplySeconds, 1)} s ` +
-      `for the last reply, deadline ${fixed(deadlineMs / 1000)} s`,
+      `for a mean last reply, deadline ${fixed(deadlineMs / 1000)} s`,
   );
   const emulator = await startEmulatorCli(config);
   const scenarioRows: Row[] = [];

@@ -20,6 +20,7 @@ function row(scenario: string, contestant: string, figures: Partial<Row>): Row {
     outputTokensPerMinute: 10_000,
     meanCharge: 200,
     meanReplySeconds: 2,
+    lastReplySeconds: 2.4,
     idealSeconds: 60,
     idealRecords: 100,
     ofIdeal: 1,

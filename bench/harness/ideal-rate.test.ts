@@ -7,6 +7,7 @@ import {
   idealRecordsFinished,
   idealSeconds,
   initialBurstRecords,
+  lastReplySeconds,
   limitsAt,
   meanCharge,
   meanReplySeconds,
@@ -158,5 +159,32 @@ describe("the latency allowance", () => {
     const run = { quota: dropping, charge: 200, ok: 500, replySeconds: 2.2, fromSeconds: 5 };
     expect(fractionOfIdeal({ ...run, finished: true, wallSeconds: 62.2 })).toBeCloseTo(1, 9);
     expect(fractionOfIdeal({ ...run, finished: false, wallSeconds: 62.2 })).toBeCloseTo(1, 9);
+  });
+});
+
+describe("lastReplySeconds", () => {
+  const latency = { firstTokenMs: 400, perOutputTokenMs: 20, jitter: 0.25 };
+
+  it("is one reply when replies take exactly their mean", () => {
+    const exact = { ...latency, jitter: 0 };
+    expect(lastReplySeconds(exact, Array(200).fill(900), 3.65)).toBeCloseTo(18.4, 9);
+  });
+
+  it("is the slowest of the last replies with jitter: above the mean, below the slowest", () => {
+    const tail = lastReplySeconds(latency, Array(200).fill(900), 3.65);
+    expect(tail).toBeGreaterThan(18.4 * 1.1);
+    expect(tail).toBeLessThan(18.4 * 1.25);
+    // Seeded: the same draws every time.
+    expect(lastReplySeconds(latency, Array(200).fill(900), 3.65)).toBe(tail);
+  });
+
+  it("grows with the spread of lengths and with the rate (more replies end near the last)", () => {
+    const spread = Array.from({ length: 200 }, (_, index) => 800 + index);
+    const even = Array(200).fill(900);
+    expect(lastReplySeconds(latency, spread, 3.65)).toBeGreaterThan(
+      lastReplySeconds(latency, even, 3.65),
+    );
+    expect(lastReplySeconds(latency, even, 10)).toBeGreaterThan(lastReplySeconds(latency, even, 1));
+    expect(lastReplySeconds(latency, [], 3.65)).toBe(0);
   });
 });

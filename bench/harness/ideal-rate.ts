@@ -3,6 +3,7 @@
 // Bedrock charges once the unused part of the max_tokens reservation is refunded
 // (bedrock-facts §1.2), plus one reply's latency at the end: the last record admitted still
 // has to be generated. The formula is written out in bench/README.md.
+import { SeededRandom } from "../../src/emulator/state/seeded-random.js";
 
 /** One step of a quota schedule, as the emulator takes it: applies from `atSeconds` on. */
 export interface QuotaStep {
@@ -145,6 +146,49 @@ export function meanReplySeconds(latency: ReplyLatency, meanOutputTokens: number
   return (latency.firstTokenMs + meanOutputTokens * latency.perOutputTokenMs) / 1000;
 }
 
+/** The emulator's latency model: each delay × a seeded factor uniform in [1 − jitter, 1 + jitter]. */
+export interface JitteredLatency extends ReplyLatency {
+  readonly jitter: number;
+}
+
+/**
+ * Seconds from the ideal client's last admission to its last reply: it admits records at
+ * `ratePerSecond` and each reply takes the emulator's latency for its length (first token and
+ * output time, each with its own jitter draw), so the run ends with the slowest of its last few
+ * replies, not with a mean one. The expectation over `trials` seeded draws, the lengths
+ * (`outputs`, one per record) in a random order each time (an ideal client does not know which
+ * reply is long). At least `meanReplySeconds`; equal to it without jitter or spread.
+ */
+export function lastReplySeconds(
+  latency: JitteredLatency,
+  outputs: readonly number[],
+  ratePerSecond: number,
+  trials = 256,
+  seed = 1,
+): number {
+  if (outputs.length === 0) return 0;
+  if (!(ratePerSecond > 0)) throw new RangeError(`ratePerSecond must be > 0; got ${ratePerSecond}`);
+  const random = new SeededRandom(seed);
+  const jitter = () => 1 - latency.jitter + 2 * latency.jitter * random.next();
+  const longest = Math.max(...outputs);
+  const slowest =
+    ((latency.firstTokenMs + longest * latency.perOutputTokenMs) * (1 + latency.jitter)) / 1000;
+  // Replies admitted more than the slowest reply's time before the last can never end last.
+  const considered = Math.min(outputs.length, Math.ceil(slowest * ratePerSecond) + 1);
+  let total = 0;
+  for (let trial = 0; trial < trials; trial++) {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (let back = 0; back < considered; back++) {
+      const output = outputs[Math.floor(random.next() * outputs.length)]!;
+      const seconds =
+        (latency.firstTokenMs * jitter() + output * latency.perOutputTokenMs * jitter()) / 1000;
+      latest = Math.max(latest, seconds - back / ratePerSecond);
+    }
+    total += latest;
+  }
+  return total / trials;
+}
+
 /** What the yardstick needs to judge one run. */
 export interface RunToJudge {
   readonly quota: QuotaShape;
@@ -155,7 +199,7 @@ export interface RunToJudge {
   readonly wallSeconds: number;
   /** False when the run was cut at its deadline. */
   readonly finished: boolean;
-  /** The latency allowance: one mean reply, in seconds. */
+  /** The latency allowance, in seconds: from the ideal's last admission to its last reply. */
   readonly replySeconds: number;
   /** Seconds from the schedule's start to the run's start. */
   readonly fromSeconds?: number;

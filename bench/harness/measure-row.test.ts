@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { makeScenarios, type Scenario } from "../scenarios/scenarios.js";
 import type { ChildReport } from "./contestant-child.js";
 import type { EmulatorStats } from "./emulator-cli-process.js";
-import { idealSeconds } from "./ideal-rate.js";
+import { idealSeconds, lastReplySeconds } from "./ideal-rate.js";
 import { measureRow } from "./measure-row.js";
 
 const STATS: EmulatorStats = {
@@ -48,10 +48,14 @@ describe("measureRow's yardstick", () => {
   // 40 + 900 × 5 = 4,540 tokens a record against 1M TPM.
   const charge = 4_540;
 
-  it("allows one reply at the scenario's own latency, from the measured output length", () => {
+  it("allows the ideal's last replies at the scenario's own latency, from the measured lengths", () => {
     const quotaSeconds = idealSeconds(long.quota, charge, 220);
-    // 400 ms + 900 tokens × 20 ms (this scenario's latency, not the default 15 ms).
-    const wall = quotaSeconds + 18.4;
+    // The slowest of the ideal's last replies: 400 ms + 900 tokens × 20 ms on average (this
+    // scenario's latency, not the default 15 ms), ±25% jitter on each part, admitted at
+    // 1M / 4,540 records a minute.
+    const tail = lastReplySeconds(long.latency, Array(220).fill(900), 1_000_000 / charge / 60);
+    expect(tail).toBeGreaterThan(18.4);
+    const wall = quotaSeconds + tail;
     const row = measureRow(
       long,
       "x",
@@ -63,15 +67,17 @@ describe("measureRow's yardstick", () => {
     );
     expect(row.meanCharge).toBeCloseTo(charge, 9);
     expect(row.meanReplySeconds).toBeCloseTo(18.4, 9);
+    expect(row.lastReplySeconds).toBeCloseTo(tail, 9);
     expect(row.idealSeconds).toBeCloseTo(wall, 9);
     expect(row.ofIdeal).toBeCloseTo(1, 9);
     expect(row.idealRecords).toBeCloseTo(220, 6);
     expect(row.ofIdealWithBurst).toBeUndefined();
   });
 
-  it("takes the mean output of the ok records: shorter replies, a shorter allowance", () => {
-    // 800 tokens: 16.4 s a reply, 4,040 tokens a record.
-    const wall = idealSeconds(long.quota, 4_040, 100) + 16.4;
+  it("takes the ok records' lengths: shorter replies, a shorter allowance", () => {
+    // 800 tokens: 16.4 s a reply on average, 4,040 tokens a record.
+    const tail = lastReplySeconds(long.latency, Array(100).fill(800), 1_000_000 / 4_040 / 60);
+    const wall = idealSeconds(long.quota, 4_040, 100) + tail;
     const row = measureRow(
       long,
       "x",
@@ -82,12 +88,13 @@ describe("measureRow's yardstick", () => {
       true,
     );
     expect(row.meanReplySeconds).toBeCloseTo(16.4, 9);
+    expect(row.lastReplySeconds).toBeLessThan(
+      lastReplySeconds(long.latency, Array(100).fill(900), 1_000_000 / 4_540 / 60),
+    );
     expect(row.ofIdeal).toBeCloseTo(1, 9);
   });
 
-  it("judges a run cut at its deadline by the records admitted one reply before it", () => {
-    // In 78.4 s the ideal admitted records for 60 s only: 60 s × 1M / 4,540 / 60.
-    const admitted = 1_000_000 / charge;
+  it("judges a run cut at its deadline by the records admitted one allowance before it", () => {
     const row = measureRow(
       long,
       "x",
@@ -97,6 +104,8 @@ describe("measureRow's yardstick", () => {
       0,
       true,
     );
+    // The ideal admitted records for 78.4 s less the allowance, at 1M / 4,540 a minute.
+    const admitted = ((78.4 - row.lastReplySeconds) / 60) * (1_000_000 / charge);
     expect(row.idealRecords).toBeCloseTo(admitted, 6);
     expect(row.ofIdeal).toBeCloseTo(110 / admitted, 9);
     expect(row.unfinished).toBe(110);
@@ -120,7 +129,7 @@ describe("measureRow's yardstick", () => {
   it("allows the same reply in the burst-inclusive column", () => {
     const rpm = scenario("rpm");
     // 600 rpm binds (charge 40 + 120 = 160 against 5M TPM): 600 in a full bucket, then 10 a
-    // second; 120 tokens at the default 15 ms is 2.2 s a reply.
+    // second; 120 tokens at the default 15 ms is 2.2 s a reply on average.
     const wall = 30 + 2.2;
     const row = measureRow(
       rpm,
@@ -132,7 +141,9 @@ describe("measureRow's yardstick", () => {
       false,
     );
     expect(row.meanReplySeconds).toBeCloseTo(2.2, 9);
-    expect(row.ofIdealWithBurst).toBeCloseTo((30 + 2.2) / wall, 9);
-    expect(row.ofIdeal).toBeCloseTo((90 + 2.2) / wall, 9);
+    const tail = row.lastReplySeconds;
+    expect(tail).toBeGreaterThan(2.2);
+    expect(row.ofIdealWithBurst).toBeCloseTo((30 + tail) / wall, 9);
+    expect(row.ofIdeal).toBeCloseTo((90 + tail) / wall, 9);
   });
 });

@@ -4,8 +4,12 @@ import type { EmulatorStats } from "./emulator-cli-process.js";
 import {
   fractionOfIdeal,
   idealDuration,
+  idealRatePerMinute,
   idealRecordsFinished,
+  idealSeconds,
   initialBurstRecords,
+  lastReplySeconds,
+  limitsAt,
   meanCharge,
   meanReplySeconds,
 } from "./ideal-rate.js";
@@ -35,7 +39,13 @@ export interface Row {
    * scenario's latency (the mean measured over the ok records, else the scenario's).
    */
   readonly meanReplySeconds: number;
-  /** Seconds the ideal needs for the ok records: the quota's time for them plus one reply. */
+  /**
+   * The latency allowance: seconds from the ideal client's last admission to its last reply
+   * (`lastReplySeconds`: the slowest of its last replies, at the scenario's latency and jitter,
+   * over the ok records' measured lengths).
+   */
+  readonly lastReplySeconds: number;
+  /** Seconds the ideal needs for the ok records: the quota's time for them plus the allowance. */
   readonly idealSeconds: number;
   /** Records the ideal finishes within the wall time: those the quota admits by wall − reply. */
   readonly idealRecords: number;
@@ -103,7 +113,17 @@ export function measureRow(
     account.ok > 0 && outputTokens > 0
       ? outputTokens / account.ok
       : (scenario.outputTokens.min + scenario.outputTokens.max) / 2;
-  const reply = meanReplySeconds(scenario.latency, meanOutput);
+  const meanReply = meanReplySeconds(scenario.latency, meanOutput);
+  const outputs = account.okResults
+    .map((result) => result.outputTokens ?? 0)
+    .filter((tokens) => tokens > 0);
+  const admitted = idealSeconds(scenario.quota, charge, account.ok, startOffsetSeconds);
+  const endRate =
+    idealRatePerMinute(limitsAt(scenario.quota, startOffsetSeconds + admitted), charge) / 60;
+  const reply =
+    outputs.length > 0 && Number.isFinite(endRate)
+      ? lastReplySeconds(scenario.latency, outputs, endRate)
+      : meanReply;
   const judged = {
     quota: scenario.quota,
     charge,
@@ -131,7 +151,8 @@ export function measureRow(
     recordsPerMinute: account.ok / minutes,
     outputTokensPerMinute: outputTokens / minutes,
     meanCharge: charge,
-    meanReplySeconds: reply,
+    meanReplySeconds: meanReply,
+    lastReplySeconds: reply,
     idealSeconds: idealDuration(scenario.quota, charge, account.ok, reply, startOffsetSeconds),
     idealRecords: idealRecordsFinished(
       scenario.quota,
