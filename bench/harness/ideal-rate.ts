@@ -212,8 +212,9 @@ export interface RunToJudge {
 
 /**
  * Seconds the ideal needs to finish `records`: the quota admits them (the first
- * `burstRecords` at once, the rest at the ideal rate) and the last one admitted still takes
- * one reply. 0 for no records.
+ * `burstRecords` at once, the rest at the ideal rate), then the latency allowance
+ * (`replySeconds`: from the last admission to the last reply, see `lastReplySeconds`). 0 for no
+ * records.
  */
 export function idealDuration(
   quota: QuotaShape,
@@ -230,9 +231,9 @@ export function idealDuration(
 }
 
 /**
- * Records the ideal has finished `wallSeconds` into a run: those the quota admitted by one
- * reply before then (`burstRecords` at the start, then the rate); none before the first reply
- * can be done.
+ * Records the ideal has finished `wallSeconds` into a run: those the quota admitted by the
+ * latency allowance before then (`burstRecords` at the start, then the rate); none before the
+ * allowance has passed.
  */
 export function idealRecordsFinished(
   quota: QuotaShape,

@@ -74,6 +74,18 @@ function scheduler(clock: ManualClock, options: SchedulerOptions = {}): Schedule
   return new Scheduler({ clock, random: () => 0.5, ...options });
 }
 
+/** A `maxTokens: "auto"` call whose reply is `length` tokens, noting the limit each attempt asked for. */
+function autoCall(asked: number[], length: number, extra: { outputBurndown?: number } = {}) {
+  return call(
+    async (context) => {
+      asked.push(context.maxTokens);
+      const outputTokens = Math.min(length, context.maxTokens);
+      return { text: `${outputTokens}`, outputTokens, cut: outputTokens < length };
+    },
+    { maxTokens: "auto", fullMaxTokens: 4096, lengthKey: "template-1", ...extra },
+  );
+}
+
 describe("Scheduler", () => {
   it("sends a call once, refunds from its usage, and reports sent, completed and idle", async () => {
     const clock = new ManualClock();
@@ -391,15 +403,7 @@ describe("Scheduler", () => {
     });
     const events = recordEvents(runner);
     const asked: number[] = [];
-    const auto = (length: number) =>
-      call(
-        async (context) => {
-          asked.push(context.maxTokens);
-          const outputTokens = Math.min(length, context.maxTokens);
-          return { text: `${outputTokens}`, outputTokens, cut: outputTokens < length };
-        },
-        { maxTokens: "auto", fullMaxTokens: 4096, outputBurndown: 5, lengthKey: "template-1" },
-      );
+    const auto = (length: number) => autoCall(asked, length, { outputBurndown: 5 });
     for (let i = 0; i < 3; i++) await settle(clock, runner.run(auto(100)));
     expect(asked).toEqual([1024, 1024, 1024]);
     const reply = await settle(clock, runner.run(auto(300)));
@@ -422,15 +426,7 @@ describe("Scheduler", () => {
     const clock = new ManualClock();
     const runner = scheduler(clock, { outputLength: { minimumSamples: 3 } });
     const asked: number[] = [];
-    const auto = (length: number) =>
-      call(
-        async (context) => {
-          asked.push(context.maxTokens);
-          const outputTokens = Math.min(length, context.maxTokens);
-          return { text: `${outputTokens}`, outputTokens, cut: outputTokens < length };
-        },
-        { maxTokens: "auto", fullMaxTokens: 4096, lengthKey: "template-1" },
-      );
+    const auto = (length: number) => autoCall(asked, length);
     for (let i = 0; i < 5; i++) await settle(clock, runner.run(auto(100)));
     // Nothing refused a call for tokens: a tight limit would only risk re-runs.
     expect(asked).toEqual([1024, 1024, 1024, 1024, 1024]);
