@@ -63,6 +63,7 @@ export class TargetHealth {
    * one time out, in case the call never reaches it).
    */
   picked(lane: string): void {
+    if (this.#down === 0) return;
     const health = this.#health.get(lane);
     if (!health || health.downUntil === 0) return;
     const now = this.#clock.now();

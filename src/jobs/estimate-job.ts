@@ -147,6 +147,19 @@ function resolveOr(id: string, fallback: ResolvedModel): ResolvedModel {
 }
 
 /**
+ * Where a call ran, as a place: its target's Region and model (resolved as the job's places
+ * are), or the first place when its target is not known.
+ */
+function placeOfCall(places: readonly JobPlace[], target: JournalTarget | undefined): JobPlace {
+  const first = places[0]!;
+  if (!target) return first;
+  const place = places.find(
+    (candidate) => candidate.region === target.region && candidate.model.modelId === target.model,
+  );
+  return { region: target.region, model: place?.model ?? resolveOr(target.model, first.model) };
+}
+
+/**
  * Prices calls where they ran. Targets of one model may differ in price (by Region, and by
  * route: a global profile costs less than a geographic one), so a call is priced at its
  * target's Region and model id, and anything not known to have run somewhere at the first
@@ -156,7 +169,6 @@ export function placePricer(places: readonly JobPlace[]): {
   price(usage: JournalUsage, target?: JournalTarget): number | undefined;
   dearest(usage: JournalUsage): number | undefined;
 } {
-  const first = places[0]!;
   const pricers = new Map<string, (usage: JournalUsage) => number | undefined>();
   const at = (region: string, model: ResolvedModel) => {
     const key = `${region} ${model.modelId}`;
@@ -169,12 +181,8 @@ export function placePricer(places: readonly JobPlace[]): {
   };
   return {
     price(usage, target) {
-      if (!target) return at(first.region, first.model)(usage);
-      const place = places.find(
-        (candidate) =>
-          candidate.region === target.region && candidate.model.modelId === target.model,
-      );
-      return at(target.region, place?.model ?? resolveOr(target.model, first.model))(usage);
+      const place = placeOfCall(places, target);
+      return at(place.region, place.model)(usage);
     },
     dearest(usage) {
       let most: number | undefined;
@@ -197,19 +205,11 @@ export function placePricer(places: readonly JobPlace[]): {
 export function cacheSavings(
   places: readonly JobPlace[],
 ): (usage: JournalUsage, target?: JournalTarget) => number {
-  const first = places[0]!;
   return (usage, target) => {
     const read = usage.cacheReadInputTokens ?? 0;
     const write = usage.cacheWriteInputTokens ?? 0;
     if (read + write === 0) return 0;
-    const place = target
-      ? places.find(
-          (candidate) =>
-            candidate.region === target.region && candidate.model.modelId === target.model,
-        )
-      : first;
-    const region = target?.region ?? first.region;
-    const model = place?.model ?? (target ? resolveOr(target.model, first.model) : first.model);
+    const { region, model } = placeOfCall(places, target);
     const full = estimateCost({ model, region, inputTokens: read + write });
     const cached = estimateCost({
       model,

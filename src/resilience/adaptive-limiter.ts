@@ -39,7 +39,7 @@ export interface AdaptiveOptions {
   readonly concurrencyDecrease?: number;
   /** Quiet time before the pace probes above the limit measured, in ms. @default 2000 */
   readonly probeAfterMs?: number;
-  /** A window between throttles measures the limit once it was charged this many reservations. @default 8 */
+  /** A window between throttles measures the limit once it was charged this many reservations. @default 3 */
   readonly minimumWindow?: number;
 }
 
@@ -147,9 +147,9 @@ export class AdaptiveLimiter implements RateLimiter {
   readonly #limits: KnownLimits;
   readonly #createdAt: number;
   /**
-   * Requests per minute, when the user knows the account's RPM quota. An unknown one is not
-   * learned apart: the token pace, measured between throttles whichever bucket ran dry, stands
-   * in for it (see `#throttled`).
+   * Requests per minute: the user's RPM quota, or one learned from the first refusal that says
+   * "Too many requests" (see `#throttled`); undefined until then, as Bedrock's RPM quota is not
+   * always there.
    */
   #requests: LearnedRate | undefined;
   #tokens: LearnedRate | undefined;

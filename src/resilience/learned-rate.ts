@@ -6,13 +6,6 @@ const SECOND = 1_000;
 /** Throttle moments remembered as window starts. */
 const ANCHORS = 256;
 
-/**
- * What a throttle did to a learned rate: nothing (a call granted before the last adjustment,
- * which already answered it), the first sync point, a measurement of the limit, or a cut
- * because the refusal came before the window since the last sync point could measure anything.
- */
-export type ThrottleVerdict = "ignored" | "anchored" | "measured" | "cut";
-
 /** The search's phases: before any throttle, after the first one, once the limit is measured. */
 export type LearnedPhase = "ramp" | "search" | "paced";
 
@@ -23,8 +16,9 @@ export interface LearnedRateOptions {
   /** The cautious first estimate, per minute, when the limit is not known. */
   readonly initial: number;
   /**
-   * Start at a sync point (the moment of a throttle), searching: for a second dimension that is
-   * measured from the moment the first one is. Its `initial` should then not bind.
+   * Start at a sync point (the moment of a throttle), searching, with an empty shadow: for a
+   * dimension learned from its first refusal on (a request limit). `initial` is then what the
+   * calls so far prove, the search's lower bound.
    */
   readonly fromSyncPoint?: boolean;
   /**
@@ -87,16 +81,18 @@ interface Anchor {
  *   sends back, until the first throttle (a full bucket's burst goes through on the way);
  * - **search**: the first throttle is the first sync point; the estimate drops to what the
  *   calls so far prove (`charged / (elapsed + 1 min)`: the bucket held at most a minute's worth)
- *   and grows more gently until the bucket's surplus is spent and a second throttle closes a
- *   window wide enough to measure. Nothing is lost meanwhile: every token the bucket refilled was
+ *   and grows again until a second throttle closes a window wide enough to measure. A throttle
+ *   whose window is still too narrow bounds the limit from both sides (the bucket held less
+ *   than one refused reservation at either end): the pace drops to the lower bound and grows no
+ *   higher than the upper one. Nothing is lost meanwhile: every token the bucket refilled was
  *   spent;
  * - **paced**: the pace is the measure less a margin, the shadow is re-synchronised (to empty)
  *   at each throttle, and after a quiet spell the pace probes upward along a convex curve, so a
  *   raised limit is found; the throttle that ends a probe measures the limit again. A refusal
  *   that comes too soon to measure (the limit dropped) cuts multiplicatively at once; the next
  *   wide window measures the new limit.
- * Growth only happens while this dimension is what holds sends back, so an idle or
- * otherwise-limited lane does not inflate an estimate it has no evidence for.
+ * Growth only happens while this dimension holds sends back, so an idle lane does not inflate
+ * an estimate it has no evidence for.
  */
 export class LearnedRate {
   /** The shadow bucket: capacity and refill per minute are the pace. */
@@ -135,12 +131,8 @@ export class LearnedRate {
   #typicalCost = 0;
   #limited = false;
   #grownAt: number;
-  /** Last time this dimension held back the head of the queue. */
-  limitedAt = Number.NEGATIVE_INFINITY;
   /** Throttles seen by this dimension. */
   throttles = 0;
-  /** Measurements and cuts made. */
-  cuts = 0;
 
   constructor(options: LearnedRateOptions) {
     this.#clock = options.clock;
@@ -184,11 +176,6 @@ export class LearnedRate {
     return this.#phase;
   }
 
-  /** Whether the estimate is growing on its own while limited (so waits should be re-checked). */
-  get growing(): boolean {
-    return !this.known;
-  }
-
   /** Makes room for a cost larger than the estimate (an unknown limit is at least one call). */
   ensureFits(amount: number): void {
     if (amount > this.#largestCost) this.#largestCost = amount;
@@ -222,7 +209,6 @@ export class LearnedRate {
     this.#grownAt = now;
     if (this.#limited && elapsed > 0 && !this.known) this.#grow(elapsed);
     this.#limited = limited;
-    if (limited) this.limitedAt = now;
   }
 
   /**
@@ -230,18 +216,18 @@ export class LearnedRate {
    * `nextSequence` is the next grant's number. The caller has already settled the throttled
    * call's reservation (the service never took it).
    */
-  throttled(sequence: number, nextSequence: number, reservation: number): ThrottleVerdict {
+  throttled(sequence: number, nextSequence: number, reservation: number): void {
     this.throttles++;
     this.bucket.lowerTo(0);
-    if (this.known) return "ignored";
+    if (this.known) return;
     const now = this.#clock.now();
-    const window = this.#widestMeasurableWindow(reservation);
+    const window = this.#latestMeasurableWindow(reservation);
     const anchor: Anchor = { at: now, charged: this.#charged, reservation };
     this.#anchors.push(anchor);
     if (this.#anchors.length > ANCHORS) this.#anchors.splice(0, this.#anchors.length / 2);
-    if (sequence < this.#cutSequence) return "ignored";
+    // A call granted before the last adjustment: that adjustment already answered its refusal.
+    if (sequence < this.#cutSequence) return;
     this.#cutSequence = nextSequence;
-    this.cuts++;
     if (this.#phase === "ramp") {
       // The first sync point. What was given out so far came from at most a minute's burst plus
       // the refill since the start, so the limit is at least `charged / (elapsed + 1 min)`.
@@ -251,7 +237,7 @@ export class LearnedRate {
       this.#lowerBound = Math.max(proven, this.#initial);
       this.#upperBound = Number.POSITIVE_INFINITY;
       this.#setEstimate(Math.min(this.#estimate, this.#lowerBound));
-      return "anchored";
+      return;
     }
     if (window) {
       const measured = (this.#charged - window.charged) / ((now - window.at) / MINUTE);
@@ -260,7 +246,7 @@ export class LearnedRate {
       this.#probeBase = measured * (1 - this.#margin);
       this.#probeMs = 0;
       this.#setEstimate(this.#probeBase);
-      return "measured";
+      return;
     }
     if (this.#phase === "search" && this.#searchAnchor && now > this.#searchAnchor.at) {
       // Too narrow to measure, but it bounds the limit: between the search's first sync point
@@ -276,17 +262,16 @@ export class LearnedRate {
       // point as assumed (a refusal can race refunds in flight): then it proves nothing.
       if (upper >= this.#lowerBound) this.#upperBound = Math.min(this.#upperBound, upper);
       this.#setEstimate(this.#lowerBound);
-      return "cut";
+      return;
     }
     // Refused before the window since the last sync point could say anything: too fast now.
     this.#probeBase = this.#estimate * this.#decrease;
     this.#probeMs = 0;
     this.#setEstimate(this.#probeBase);
-    return "cut";
   }
 
   /** The most recent sync point that leaves a window wide enough to measure, if any. */
-  #widestMeasurableWindow(reservation: number): Anchor | undefined {
+  #latestMeasurableWindow(reservation: number): Anchor | undefined {
     const enough = this.#minimumWindow * Math.max(reservation, 1);
     const now = this.#clock.now();
     for (let index = this.#anchors.length - 1; index >= 0; index--) {

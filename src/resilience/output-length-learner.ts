@@ -47,9 +47,10 @@ const RESORT_EVERY = 16;
  * generous `maxTokens` costs throughput even when the reply is short.
  *
  * The learned limit is a high quantile of recent lengths times a margin; until enough replies
- * are seen it is a guess (`initialMaxTokens`) that doubles each time it cuts a reply off. A reply cut off at a learned limit below the full one is run
- * again with the full limit by the scheduler, so results never change — and its true length is
- * recorded then (a cut-off reply only says "at least this long", so it is never recorded).
+ * are seen it is a guess (`initialMaxTokens`) that doubles each time it cuts a reply off. A
+ * reply cut off at a learned limit below the full one is run again with room to finish by the
+ * scheduler, so results never change — and its true length is recorded then (a cut-off reply
+ * only says "at least this long", so it is never recorded).
  */
 export class OutputLengthLearner {
   readonly #quantile: number;
