@@ -1,9 +1,10 @@
 // What Quarry's client costs on top of the AWS SDK, and what its sized connection pool gains:
 // InvokeModel requests per second against a zero-latency, unlimited emulator, through
 //   - the bare AWS SDK with its default handler (a new HTTP/2 session per request),
-//   - the same SDK with the keep-alive pool Quarry builds (to separate pool from overhead), and
-//   - quarry.invoke() with each of its handlers: `auto` (the default: unary calls on
-//     multiplexed HTTP/2), `http1` (keep-alive pool sized for the concurrency) and `http2`,
+//   - the same SDK with the keep-alive pool Quarry builds (to separate pool from overhead),
+//   - that again with the SDK's middleware cached as Quarry's clients have it, and
+//   - quarry.invoke() with its handlers: `auto` (the default: the keep-alive HTTP/1.1 pool
+//     sized for the concurrency) and `http2` (multiplexed sessions),
 // in one run, at the same concurrency. The emulator runs in a child process, a fresh one per
 // scenario, so the client's core is its own; the client's memory is sampled while it runs.
 //
@@ -83,15 +84,17 @@ const scenarios: Scenario[] = [
       };
     },
   },
-  {
-    // The same SDK with the pool Quarry builds: isolates what the codec and scheduler cost.
-    name: "AWS SDK, Quarry's pool",
-    setup(url) {
+  ...([false, true] as const).map((cacheMiddleware) => ({
+    // The same SDK with the pool Quarry builds (and its cached middleware): isolates what the
+    // codec and scheduler cost.
+    name: cacheMiddleware ? "AWS SDK, pool + cached mw" : "AWS SDK, Quarry's pool",
+    setup(url: string) {
       const client = new BedrockRuntimeClient({
         endpoint: url,
         region: "us-east-1",
         credentials: CREDENTIALS,
         maxAttempts: 1,
+        cacheMiddleware,
         requestHandler: createRequestHandler({
           protocol: "http1",
           maxSockets: concurrency,
@@ -102,7 +105,7 @@ const scenarios: Scenario[] = [
         }),
       });
       return {
-        async send(index) {
+        async send(index: number) {
           await client.send(
             new InvokeModelCommand({
               modelId: MODEL,
@@ -119,8 +122,8 @@ const scenarios: Scenario[] = [
         close: () => client.destroy(),
       };
     },
-  },
-  ...(["auto", "http1", "http2"] as const).map((protocol) => ({
+  })),
+  ...(["auto", "http2"] as const).map((protocol) => ({
     name: `quarry.invoke (${protocol})`,
     setup(url: string) {
       const quarry = createQuarry({
@@ -204,10 +207,11 @@ const rows: Row[] = scenarios.map((scenario) => {
   return sorted[Math.floor(sorted.length / 2)]!;
 });
 
-const [sdk, pooled, quarry, quarryHttp1] = rows as [Row, Row, Row, Row, Row];
+const [sdk, , cached, quarry] = rows as [Row, Row, Row, Row, Row];
 const ratio = quarry.requestsPerSecond / sdk.requestsPerSecond;
-// Same SDK, same HTTP/1.1 pool: what the codec, scheduler and header capture add.
-const overhead = quarryHttp1.cpuMsPerRequest - pooled.cpuMsPerRequest;
+// Same SDK, same HTTP/1.1 pool, same cached middleware: what the codec, scheduler, header
+// capture and signal carrying add.
+const overhead = quarry.cpuMsPerRequest - cached.cpuMsPerRequest;
 if (values.json) {
   console.log(
     JSON.stringify(
@@ -236,6 +240,6 @@ if (values.json) {
     );
   console.log(`quarry.invoke (auto) / bare SDK (default handler): ${ratio.toFixed(2)}× requests/s`);
   console.log(
-    `codec + scheduler + response-header capture: ${overhead.toFixed(2)} ms CPU per request over the same SDK and pool`,
+    `codec + scheduler + header capture + signals: ${overhead.toFixed(2)} ms CPU per request over the same SDK, pool and cache`,
   );
 }

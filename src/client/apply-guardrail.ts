@@ -5,6 +5,7 @@ import {
   type GuardrailContentBlock,
 } from "@aws-sdk/client-bedrock-runtime";
 import { QuarryError } from "../errors/quarry-error.js";
+import { withSignal } from "./call-signals.js";
 import { estimateTextTokens } from "./estimate-tokens.js";
 import { describeGuardrailTrace } from "./from-converse-output.js";
 import type { QuarryContext } from "./quarry-context.js";
@@ -60,14 +61,16 @@ export async function applyGuardrail(
     fullMaxTokens: 1,
     attempt: ({ signal, target }) =>
       target.client.send(
-        new ApplyGuardrailCommand({
-          guardrailIdentifier: request.identifier,
-          guardrailVersion: request.version ?? "DRAFT",
-          source: request.source ?? "INPUT",
-          content,
-          ...(request.outputScope ? { outputScope: request.outputScope } : {}),
-        }),
-        { abortSignal: signal },
+        withSignal(
+          new ApplyGuardrailCommand({
+            guardrailIdentifier: request.identifier,
+            guardrailVersion: request.version ?? "DRAFT",
+            source: request.source ?? "INPUT",
+            content,
+            ...(request.outputScope ? { outputScope: request.outputScope } : {}),
+          }),
+          signal,
+        ),
       ),
     usage: () => ({ inputTokens: 0, outputTokens: 0 }),
   });

@@ -1,3 +1,4 @@
+import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { Clock } from "../clock/clock.js";
 import { classifyError } from "../errors/classify-error.js";
 import { QuarryError } from "../errors/quarry-error.js";
@@ -9,7 +10,7 @@ import type {
 } from "../resilience/scheduler.js";
 import { linkSignals } from "./link-signals.js";
 import type { CallSpec, CallTarget } from "./quarry-context.js";
-import type { ClientPair, RegionClients } from "./region-clients.js";
+import type { RegionClients } from "./region-clients.js";
 import type { ResolvedTarget } from "./resolve-targets.js";
 import { TargetHealth } from "./target-health.js";
 
@@ -215,19 +216,13 @@ export class CallRouter {
 
   #callTarget(target: ResolvedTarget, modelId: string): CallTarget {
     const clients = this.#clients;
-    let pair: ClientPair | undefined;
-    const clientsOf = () => {
-      pair ??= clients.get(target.region, target.endpoint);
-      return pair;
-    };
+    let client: BedrockRuntimeClient | undefined;
     return {
       region: target.region,
       modelId,
       get client() {
-        return clientsOf().client;
-      },
-      get streamClient() {
-        return clientsOf().streamClient;
+        client ??= clients.get(target.region, target.endpoint);
+        return client;
       },
     };
   }

@@ -1,5 +1,6 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
 import { ConverseStreamCommand, type ConverseStreamRequest } from "@aws-sdk/client-bedrock-runtime";
+import { withSignal } from "./call-signals.js";
 import type { ConverseCallRequest } from "./converse.js";
 import { converseSettings, prepareConverse } from "./converse.js";
 import { ConverseStreamParser } from "./converse-stream-parser.js";
@@ -37,9 +38,9 @@ export function converseStream(
             settings,
             maxTokens,
           ) as ConverseStreamRequest;
-          const output = await target.streamClient.send(new ConverseStreamCommand(input), {
-            abortSignal: signal,
-          });
+          const output = await target.client.send(
+            withSignal(new ConverseStreamCommand(input), signal),
+          );
           return output.stream ?? emptyStream();
         },
         createParser: () => new ConverseStreamParser(),

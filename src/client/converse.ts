@@ -2,6 +2,7 @@
 import { ConverseCommand, type ConverseResponse } from "@aws-sdk/client-bedrock-runtime";
 import { QuarryError } from "../errors/quarry-error.js";
 import type { TextRequest, ToolDefinition } from "../models/model-codec.js";
+import { withSignal } from "./call-signals.js";
 import { estimateInputTokens } from "./estimate-tokens.js";
 import { fromConverseOutput } from "./from-converse-output.js";
 import { toOutcome } from "./invoke.js";
@@ -119,10 +120,12 @@ export async function converseOnce(
     fullMaxTokens,
     attempt: async ({ maxTokens, signal, target }) => ({
       response: await target.client.send(
-        new ConverseCommand(
-          toConverseInput(target.modelId, prepared.textRequest, settings, maxTokens),
+        withSignal(
+          new ConverseCommand(
+            toConverseInput(target.modelId, prepared.textRequest, settings, maxTokens),
+          ),
+          signal,
         ),
-        { abortSignal: signal },
       ),
       target,
     }),

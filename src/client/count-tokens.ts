@@ -1,5 +1,6 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CountTokens.html
 import { CountTokensCommand } from "@aws-sdk/client-bedrock-runtime";
+import { withSignal } from "./call-signals.js";
 import { estimateInputTokens } from "./estimate-tokens.js";
 import { lookupModel } from "./lookup-model.js";
 import type { QuarryContext } from "./quarry-context.js";
@@ -46,20 +47,22 @@ export async function countTokens(
     fullMaxTokens: 1,
     attempt: async ({ signal, target }) => ({
       response: await target.client.send(
-        new CountTokensCommand({
-          modelId: foundationModelId(target.modelId),
-          input: {
-            converse: {
-              messages: converse.messages,
-              ...(converse.system ? { system: converse.system } : {}),
-              ...(converse.toolConfig ? { toolConfig: converse.toolConfig } : {}),
-              ...(converse.additionalModelRequestFields
-                ? { additionalModelRequestFields: converse.additionalModelRequestFields }
-                : {}),
+        withSignal(
+          new CountTokensCommand({
+            modelId: foundationModelId(target.modelId),
+            input: {
+              converse: {
+                messages: converse.messages,
+                ...(converse.system ? { system: converse.system } : {}),
+                ...(converse.toolConfig ? { toolConfig: converse.toolConfig } : {}),
+                ...(converse.additionalModelRequestFields
+                  ? { additionalModelRequestFields: converse.additionalModelRequestFields }
+                  : {}),
+              },
             },
-          },
-        }),
-        { abortSignal: signal },
+          }),
+          signal,
+        ),
       ),
       target,
     }),

@@ -18,10 +18,10 @@ describe("createQuarry configuration against the emulator", () => {
     emulator.reset();
   });
 
-  it("by default sends unary calls over HTTP/2 and streams over keep-alive HTTP/1.1", async () => {
+  it("by default sends every call over keep-alive HTTP/1.1 with the SDK's middleware cached", async () => {
     const quarry = testQuarry(emulator, { model: HAIKU });
-    expect(quarry.client.config.requestHandler.metadata?.handlerProtocol).toBe("h2");
-    expect(quarry.streamClient.config.requestHandler.metadata?.handlerProtocol).toBe("http/1.1");
+    expect(quarry.client.config.requestHandler.metadata?.handlerProtocol).toBe("http/1.1");
+    expect(quarry.client.config.cacheMiddleware).toBe(true);
     const [invoked, streamed] = await Promise.all([
       quarry.invoke({ prompt: "Lake", maxTokens: 200 }),
       quarry.stream({ prompt: "Lake", maxTokens: 200 }).result(),
@@ -30,17 +30,19 @@ describe("createQuarry configuration against the emulator", () => {
     expect(!streamed.blocked && streamed.text.length).toBeGreaterThan(0);
     quarry.destroy();
     const proxied = testQuarry(emulator, { proxy: { httpProxy: "http://127.0.0.1:9" } });
-    expect(proxied.streamClient).toBe(proxied.client);
     expect(proxied.client.config.requestHandler.metadata?.handlerProtocol).toBe("http/1.1");
     proxied.destroy();
   });
 
   it("speaks multiplexed HTTP/2 when asked", async () => {
     const quarry = testQuarry(emulator, { model: HAIKU, http: { protocol: "http2" } });
+    expect(quarry.client.config.requestHandler.metadata?.handlerProtocol).toBe("h2");
     const replies = await Promise.all(
       [1, 2, 3].map((i) => quarry.invoke({ prompt: `River ${i}`, maxTokens: 200 })),
     );
     expect(replies.every((reply) => !reply.blocked && reply.text.length > 0)).toBe(true);
+    const streamed = await quarry.stream({ prompt: "Lake", maxTokens: 200 }).result();
+    expect(!streamed.blocked && streamed.text.length).toBeGreaterThan(0);
     quarry.destroy();
   });
 

@@ -49,13 +49,8 @@ import type { ToolSet } from "./tool-set.js";
  * if (!reply.blocked) console.log(reply.text);
  */
 export class Quarry {
-  /** The AWS SDK client unary calls are sent with (exposed for middleware and tests). */
+  /** The AWS SDK client calls are sent with (exposed for middleware and tests). */
   readonly client: BedrockRuntimeClient;
-  /**
-   * The client event streams are sent with: the same as `client` unless `http.protocol` is
-   * `auto` without a proxy, where streams ride keep-alive HTTP/1.1 and unary calls HTTP/2.
-   */
-  readonly streamClient: BedrockRuntimeClient;
   /** The scheduler: pass it to another `Quarry` to share lanes, limits and the retry budget. */
   readonly scheduler: Scheduler;
   readonly #context: QuarryContext;
@@ -70,8 +65,7 @@ export class Quarry {
     const primary = first
       ? this.#clients.get(first.region, first.endpoint)
       : this.#clients.get(resolved.region, resolved.endpoint);
-    this.client = primary.client;
-    this.streamClient = primary.streamClient;
+    this.client = primary;
     this.scheduler =
       options.scheduler instanceof Scheduler
         ? options.scheduler
@@ -79,14 +73,7 @@ export class Quarry {
     const router = resolved.targets
       ? new CallRouter(resolved.targets, this.#clients, clock)
       : undefined;
-    this.#context = createContext(
-      this.client,
-      this.streamClient,
-      this.scheduler,
-      resolved,
-      clock,
-      router,
-    );
+    this.#context = createContext(this.client, this.scheduler, resolved, clock, router);
   }
 
   /** InvokeModel with the model family's own body; a guardrail's block comes back as `blocked`. */
@@ -172,7 +159,6 @@ export function createQuarry(options: QuarryOptions = {}): Quarry {
 
 function createContext(
   client: BedrockRuntimeClient,
-  streamClient: BedrockRuntimeClient,
   scheduler: Scheduler,
   options: ResolvedQuarryOptions,
   clock: Clock,
@@ -185,7 +171,6 @@ function createContext(
   const firstRegion = options.targets?.[0]?.region;
   const context: QuarryContext = {
     client,
-    streamClient,
     options,
     clock,
     region() {
@@ -297,7 +282,7 @@ function createContext(
   /** Without targets: the client's Region (or the one an ARN names), with the call's model id. */
   async function ownRoute(model: CallSpec<unknown>["model"]): Promise<CallRoute> {
     const regionName = model.region ?? (await context.region());
-    const target: CallTarget = { region: regionName, modelId: model.modelId, client, streamClient };
+    const target: CallTarget = { region: regionName, modelId: model.modelId, client };
     return { lane: laneOf(regionName, model), target, model };
   }
   return context;

@@ -5,9 +5,9 @@ import { QuarryError } from "../errors/quarry-error.js";
 import { ProxyHttpAgent, ProxyHttpsAgent, type ProxySettings, proxyFor } from "./proxy-agent.js";
 
 /**
- * Which HTTP stack carries the requests: `auto` sends unary calls over multiplexed HTTP/2 and
- * event streams over keep-alive HTTP/1.1 (all HTTP/1.1 when a proxy applies); `http1` and
- * `http2` use one stack for everything.
+ * Which HTTP stack carries the requests: `auto` (the default) is Quarry's choice, today
+ * keep-alive HTTP/1.1 for everything (see `createRequestHandler`); `http1` and `http2` name the
+ * stack outright.
  */
 export type HttpProtocol = "auto" | "http1" | "http2";
 
@@ -34,13 +34,17 @@ export interface RequestHandlerSettings {
  * Builds the SDK request handler. The SDK's default for bedrock-runtime is an HTTP/2 handler
  * that opens a new session for every request (`disableConcurrentStreams: true`, see
  * bedrock-facts §5), and Node's default agent pools few sockets; both cap throughput long before
- * Bedrock does. `bench/client-overhead.ts` runs the choices against the emulator: multiplexed
- * HTTP/2 carried unary calls at about twice the default's rate and with less client CPU per
- * call than keep-alive HTTP/1.1 (fewer sockets, fewer writes), so `auto` uses it for them. Event
- * streams get an HTTP/2 session each from the SDK, so `auto` pools them on HTTP/1.1; and only
- * HTTP/1.1 agents can tunnel through a proxy, so with a proxy everything goes that way.
+ * Bedrock does. `bench/client-overhead.ts` runs the choices side by side against the emulator:
+ * with the SDK's middleware cached (region-clients.ts), keep-alive HTTP/1.1 sized for the
+ * concurrency carries unary calls faster than multiplexed HTTP/2 (1,523 vs 1,246 req/s, at
+ * 0.67 vs 0.70 ms of client CPU per call), each call on its own socket so a reset loses one call,
+ * not a session's; event streams would get an HTTP/2 session each from the SDK anyway. So `auto`
+ * is HTTP/1.1 for everything — and only HTTP/1.1 agents can tunnel through a proxy. `http2`
+ * stays for endpoints that want it.
  */
-export function createRequestHandlers(settings: RequestHandlerSettings): RequestHandlers {
+export function createRequestHandler(
+  settings: RequestHandlerSettings,
+): NodeHttpHandler | NodeHttp2Handler {
   const proxy = proxyFor(settings.target, settings.proxy);
   if (settings.protocol === "http2" && proxy) {
     throw new QuarryError(
@@ -48,31 +52,7 @@ export function createRequestHandlers(settings: RequestHandlerSettings): Request
       `http.protocol "http2" cannot go through a proxy (set for ${settings.target.host}); use "http1" or "auto", or add the host to NO_PROXY.`,
     );
   }
-  if (settings.protocol === "http2") {
-    const handler = http2Handler(settings);
-    return { unary: handler, streams: handler };
-  }
-  if (settings.protocol === "auto" && !proxy)
-    return { unary: http2Handler(settings), streams: http1Handler(settings, undefined) };
-  const handler = http1Handler(settings, proxy);
-  return { unary: handler, streams: handler };
-}
-
-/**
- * The handler for unary calls and the one for event streams (the same object when one stack
- * carries both). Each needs an SDK client of its own: the SDK shapes headers for its client's
- * handler (`:authority` for HTTP/2, `host` for HTTP/1.1) before the handler is chosen.
- */
-export interface RequestHandlers {
-  readonly unary: NodeHttpHandler | NodeHttp2Handler;
-  readonly streams: NodeHttpHandler | NodeHttp2Handler;
-}
-
-/** One handler for everything (`http1` or `http2`; `auto` is not allowed here). */
-export function createRequestHandler(
-  settings: RequestHandlerSettings & { readonly protocol: "http1" | "http2" },
-): NodeHttpHandler | NodeHttp2Handler {
-  return createRequestHandlers(settings).unary;
+  return settings.protocol === "http2" ? http2Handler(settings) : http1Handler(settings, proxy);
 }
 
 function http2Handler(settings: RequestHandlerSettings): NodeHttp2Handler {

@@ -1,6 +1,7 @@
 import { InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import { QuarryError } from "../errors/quarry-error.js";
 import type { EmbeddingCodec, EmbeddingOptions, EmbeddingResult } from "../models/model-codec.js";
+import { withSignal } from "./call-signals.js";
 import { estimateTextTokens } from "./estimate-tokens.js";
 import { mapPool } from "./map-pool.js";
 import type { ModelInfo } from "./model-info.js";
@@ -79,13 +80,15 @@ function embedBatch(
     fullMaxTokens: 1,
     attempt: async ({ signal, target }) => {
       const output = await target.client.send(
-        new InvokeModelCommand({
-          modelId: target.modelId,
-          contentType: "application/json",
-          accept: "application/json",
-          body: new TextEncoder().encode(JSON.stringify(codec.buildRequest(batch, request))),
-        }),
-        { abortSignal: signal },
+        withSignal(
+          new InvokeModelCommand({
+            modelId: target.modelId,
+            contentType: "application/json",
+            accept: "application/json",
+            body: new TextEncoder().encode(JSON.stringify(codec.buildRequest(batch, request))),
+          }),
+          signal,
+        ),
       );
       return codec.parseResponse(JSON.parse(utf8.decode(output.body)), responseHeadersOf(output));
     },

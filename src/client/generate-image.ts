@@ -3,6 +3,7 @@ import { dirname, extname, join } from "node:path";
 import { InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import { QuarryError } from "../errors/quarry-error.js";
 import type { ImageRequest, ImageResult } from "../models/model-codec.js";
+import { withSignal } from "./call-signals.js";
 import { estimateTextTokens } from "./estimate-tokens.js";
 import { type CallTarget, type QuarryContext, unsupported } from "./quarry-context.js";
 import type { CallOptions } from "./text-call.js";
@@ -55,13 +56,15 @@ export async function generateImage(
     fullMaxTokens: 1,
     attempt: async ({ signal, target }) => {
       const output = await target.client.send(
-        new InvokeModelCommand({
-          modelId: target.modelId,
-          contentType: "application/json",
-          accept: "application/json",
-          body: new TextEncoder().encode(body),
-        }),
-        { abortSignal: signal },
+        withSignal(
+          new InvokeModelCommand({
+            modelId: target.modelId,
+            contentType: "application/json",
+            accept: "application/json",
+            body: new TextEncoder().encode(body),
+          }),
+          signal,
+        ),
       );
       return { result: codec.parseResponse(JSON.parse(utf8.decode(output.body))), target };
     },

@@ -2,6 +2,7 @@
 import { InvokeModelCommand, type InvokeModelRequest } from "@aws-sdk/client-bedrock-runtime";
 import type { TextCodec, TextResult } from "../models/model-codec.js";
 import { bodyByMaxTokens } from "./body-by-max-tokens.js";
+import { withSignal } from "./call-signals.js";
 import { estimateInputTokens } from "./estimate-tokens.js";
 import { describeGuardrailTrace } from "./from-converse-output.js";
 import type { ModelInfo } from "./model-info.js";
@@ -76,12 +77,14 @@ export async function invoke(
     fullMaxTokens,
     attempt: async ({ maxTokens, signal, target }) => {
       const output = await target.client.send(
-        new InvokeModelCommand({
-          modelId: target.modelId,
-          body: bodyFor(maxTokens),
-          ...headers,
-        }),
-        { abortSignal: signal },
+        withSignal(
+          new InvokeModelCommand({
+            modelId: target.modelId,
+            body: bodyFor(maxTokens),
+            ...headers,
+          }),
+          signal,
+        ),
       );
       const json = JSON.parse(utf8.decode(output.body)) as Record<string, unknown>;
       return { result: codec.parseResponse(json, responseHeadersOf(output)), body: json, target };

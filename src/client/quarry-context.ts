@@ -8,10 +8,8 @@ import type { ResolvedQuarryOptions } from "./quarry-options.js";
 
 /** What every operation of one `Quarry` shares. */
 export interface QuarryContext {
-  /** The SDK client for unary calls (to the first target, when there are several). */
+  /** The SDK client (to the first target, when there are several). */
   readonly client: BedrockRuntimeClient;
-  /** The SDK client for event streams (possibly the same one). */
-  readonly streamClient: BedrockRuntimeClient;
   readonly options: ResolvedQuarryOptions;
   readonly clock: Clock;
   /** The Region calls go to (the first target's), resolved once from the SDK's config. */
@@ -62,7 +60,6 @@ export interface CallTarget {
   /** The model id to send: the target's own for the call's model, else the call's. */
   readonly modelId: string;
   readonly client: BedrockRuntimeClient;
-  readonly streamClient: BedrockRuntimeClient;
 }
 
 /** What one attempt is given. */

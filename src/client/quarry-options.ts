@@ -29,8 +29,8 @@ export interface TimeoutOptions {
 /** The HTTP stack. */
 export interface HttpOptions {
   /**
-   * `auto`: unary calls over multiplexed HTTP/2 sessions, event streams over keep-alive HTTP/1.1
-   * sockets, everything over HTTP/1.1 when a proxy applies. `http1` or `http2`: one stack for all.
+   * `auto`: Quarry's choice — today keep-alive HTTP/1.1 sockets for every call, the fastest in
+   * `bench/client-overhead.ts`. `http1` or `http2` (multiplexed sessions, no proxy): that stack.
    * @default "auto"
    */
   readonly protocol?: HttpProtocol;

@@ -4,6 +4,7 @@ import {
   type ResponseStream,
 } from "@aws-sdk/client-bedrock-runtime";
 import { bodyByMaxTokens } from "./body-by-max-tokens.js";
+import { withSignal } from "./call-signals.js";
 import { estimateInputTokens } from "./estimate-tokens.js";
 import { invokeHeaders, textCodecOf, toOutcome } from "./invoke.js";
 import type { QuarryContext } from "./quarry-context.js";
@@ -37,13 +38,15 @@ export function streamInvoke(
         maxTokens: textRequest.maxTokens ?? "auto",
         fullMaxTokens,
         open: async (maxTokens, signal, target) => {
-          const output = await target.streamClient.send(
-            new InvokeModelWithResponseStreamCommand({
-              modelId: target.modelId,
-              body: bodyFor(maxTokens),
-              ...headers,
-            }),
-            { abortSignal: signal },
+          const output = await target.client.send(
+            withSignal(
+              new InvokeModelWithResponseStreamCommand({
+                modelId: target.modelId,
+                body: bodyFor(maxTokens),
+                ...headers,
+              }),
+              signal,
+            ),
           );
           return output.body ?? emptyStream();
         },

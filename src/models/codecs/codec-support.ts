@@ -276,8 +276,11 @@ export function withAdditionalFields(
 
 /** Drops keys whose value is undefined, so bodies carry only what was asked. */
 export function compact<T extends Record<string, unknown>>(object: T): T {
-  for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
-  return object;
+  // A new object, not `delete` on this one: deleting a key turns a V8 object into a slow
+  // dictionary, and every body is serialised (or spread) right after.
+  const kept: Record<string, unknown> = {};
+  for (const key in object) if (object[key] !== undefined) kept[key] = object[key];
+  return kept as T;
 }
 
 /** Parses tool arguments sent as JSON text, keeping the text when it is not JSON. */
