@@ -7,37 +7,54 @@ export interface LinkedSignal {
 }
 
 /**
- * `AbortSignal.any`, but disposable. On Node 20 a signal made by `AbortSignal.any` stays
- * reachable from its sources until they abort — with every listener the AWS SDK added to it —
- * so a long run whose calls all hang off one run-wide signal grew by kilobytes per call
- * (1.7 GB over a million records). Listening on the sources and removing the listeners when
- * the call ends keeps memory flat.
+ * `AbortSignal.any`, but disposable, and one listener per source however many calls hang off
+ * it. On Node 20 a signal made by `AbortSignal.any` stays reachable from its sources until they
+ * abort — with every listener the AWS SDK added to it — so a long run whose calls all hang off
+ * one run-wide signal grew by kilobytes per call (1.7 GB over a million records). And a listener
+ * per call in flight on a shared signal is what Node warns of as a leak past ten
+ * (`MaxListenersExceededWarning`). So each call gets a signal of its own, whatever the SDK and the
+ * scheduler add listens there, and a shared source has a single listener that aborts every call
+ * linked to it at that moment; disposing a call unlinks it.
  */
 export function linkSignals(...sources: readonly (AbortSignal | undefined)[]): LinkedSignal {
   const present = sources.filter((signal): signal is AbortSignal => signal !== undefined);
   if (present.length === 0) return { signal: undefined, dispose() {} };
-  if (present.length === 1) return { signal: present[0], dispose() {} };
   const controller = new AbortController();
   const aborted = present.find((signal) => signal.aborted);
   if (aborted) {
     controller.abort(aborted.reason);
     return { signal: controller.signal, dispose() {} };
   }
-  const listeners = present.map((source) => {
-    const listener = () => {
-      dispose();
-      controller.abort(source.reason);
-    };
-    source.addEventListener("abort", listener, { once: true });
-    return listener;
-  });
+  for (const source of present) followersOf(source).add(controller);
   let disposed = false;
-  function dispose(): void {
-    if (disposed) return;
-    disposed = true;
-    for (let index = 0; index < present.length; index++) {
-      present[index]!.removeEventListener("abort", listeners[index]!);
-    }
+  return {
+    signal: controller.signal,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const source of present) followers.get(source)?.delete(controller);
+    },
+  };
+}
+
+/** The calls linked to each source now; the source's one listener aborts them all. */
+const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function followersOf(source: AbortSignal): Set<AbortController> {
+  let linked = followers.get(source);
+  if (!linked) {
+    const set = new Set<AbortController>();
+    linked = set;
+    followers.set(source, set);
+    source.addEventListener(
+      "abort",
+      () => {
+        const now = [...set];
+        set.clear();
+        for (const controller of now) controller.abort(source.reason);
+      },
+      { once: true },
+    );
   }
-  return { signal: controller.signal, dispose };
+  return linked;
 }
