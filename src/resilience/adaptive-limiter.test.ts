@@ -86,10 +86,10 @@ describe("AdaptiveLimiter", () => {
     expect(snapshot.tokensPerMinute).toBe(8_000);
     expect(snapshot.phase).toBe("ramp");
     expect(snapshot.waiting).toBe(19);
-    // The rest follow as the pace, doubling every second while they wait, refills the shadow:
-    // 8,000/min × (2⁵ − 1) / ln 2 over five seconds ≈ 5,960 tokens, five more calls.
-    for (let step = 0; step < 50; step++) await clock.advance(100);
-    expect(granted).toHaveLength(6);
+    // The rest follow as the pace, growing ×4 every second while they wait, refills the shadow:
+    // 8,000/min × (4^2.8 − 1) / ln 4 over 2.8 seconds ≈ 4,570 tokens, four more calls.
+    for (let step = 0; step < 28; step++) await clock.advance(100);
+    expect(granted).toHaveLength(5);
   });
 
   it("ramps the token pace exponentially in time while calls wait on it, and only then", async () => {
@@ -101,9 +101,9 @@ describe("AdaptiveLimiter", () => {
     );
     await clock.advance(0);
     for (let step = 0; step < 30; step++) await clock.advance(100);
-    // Three seconds held back: about 2³ times the first estimate.
-    expect(limiter.snapshot().tokensPerMinute).toBeGreaterThan(8_000 * 7);
-    expect(limiter.snapshot().tokensPerMinute).toBeLessThan(8_000 * 9);
+    // Three seconds held back: about 4³ times the first estimate.
+    expect(limiter.snapshot().tokensPerMinute).toBeGreaterThan(8_000 * 56);
+    expect(limiter.snapshot().tokensPerMinute).toBeLessThan(8_000 * 72);
     // An idle lane does not grow.
     const idle = new AdaptiveLimiter({ clock });
     await idle.acquire(COST);

@@ -24,10 +24,14 @@ export interface AdaptiveOptions {
   readonly maxConcurrency?: number;
   /**
    * The first estimate is this many first-call reservations (and requests) per minute; one call
-   * goes at once, the rest as the pace (doubling every second while calls wait) allows. @default 8
+   * goes at once, the rest as the pace (×4 every second while calls wait) allows. @default 8
    */
   readonly initialBurst?: number;
-  /** Growth per second before the first throttle. @default 2 */
+  /**
+   * Growth per second before the first throttle. ×4 takes a 50-call job on a fresh quota from
+   * one call to all of them in about four seconds (×2 took six); the overshoot when the
+   * service's bucket runs dry grows only with the pace at that moment. @default 4
+   */
   readonly rampPerSecond?: number;
   /** Growth per second after the first throttle, until the limit is measured. @default 2 */
   readonly searchPerSecond?: number;
@@ -500,7 +504,7 @@ export function resolveAdaptiveOptions(options: AdaptiveOptions = {}): Required<
     ),
     maxConcurrency: check(options.maxConcurrency ?? 4096, "adaptive.maxConcurrency", 1, 1e9),
     initialBurst: check(options.initialBurst ?? 8, "adaptive.initialBurst", 1, 1e9),
-    rampPerSecond: check(options.rampPerSecond ?? 2, "adaptive.rampPerSecond", 1.01, 100),
+    rampPerSecond: check(options.rampPerSecond ?? 4, "adaptive.rampPerSecond", 1.01, 100),
     searchPerSecond: check(options.searchPerSecond ?? 2, "adaptive.searchPerSecond", 1.01, 100),
     margin: check(options.margin ?? 0.02, "adaptive.margin", 0, 0.5),
     decrease: check(options.decrease ?? 0.85, "adaptive.decrease", 0.05, 0.99),

@@ -29,7 +29,7 @@ export interface LearnedRateOptions {
    * sync point it is 0. @default the estimate (full)
    */
   readonly initialLevel?: number;
-  /** Growth per second before the first throttle (the burst a full bucket allows). @default 2 */
+  /** Growth per second before the first throttle (the burst a full bucket allows). @default 4 */
   readonly rampPerSecond?: number;
   /**
    * Growth per second after the first throttle, until a window measures the limit; never above
@@ -139,7 +139,7 @@ export class LearnedRate {
     this.known = options.known !== undefined;
     this.#initial = options.initial;
     this.#estimate = options.known ?? options.initial;
-    this.#rampPerSecond = options.rampPerSecond ?? 2;
+    this.#rampPerSecond = options.rampPerSecond ?? 4;
     this.#searchPerSecond = options.searchPerSecond ?? 2;
     this.#margin = options.margin ?? 0.02;
     this.#minimumWindow = options.minimumWindow ?? 3;
