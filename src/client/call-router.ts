@@ -2,13 +2,13 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { Clock } from "../clock/clock.js";
 import { classifyError } from "../errors/classify-error.js";
 import { QuarryError } from "../errors/quarry-error.js";
+import { linkSignals } from "../resilience/link-signals.js";
 import type { RequestCost } from "../resilience/rate-limiter.js";
 import type {
   ScheduledCall,
   Scheduler,
   AttemptContext as SchedulerAttemptContext,
 } from "../resilience/scheduler.js";
-import { linkSignals } from "./link-signals.js";
 import type { CallSpec, CallTarget } from "./quarry-context.js";
 import type { RegionClients } from "./region-clients.js";
 import type { ResolvedTarget } from "./resolve-targets.js";

@@ -2,6 +2,7 @@ import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import type { Clock } from "../clock/clock.js";
 import { systemClock } from "../clock/system-clock.js";
 import { QuarryError } from "../errors/quarry-error.js";
+import { linkSignals } from "../resilience/link-signals.js";
 import { Scheduler, type SchedulerOptions } from "../resilience/scheduler.js";
 import {
   type ApplyGuardrailRequest,
@@ -20,7 +21,6 @@ import {
   generateImage,
 } from "./generate-image.js";
 import { invoke } from "./invoke.js";
-import { linkSignals } from "./link-signals.js";
 import { lookupModel } from "./lookup-model.js";
 import type { ModelInfo } from "./model-info.js";
 import type { CallSpec, CallTarget, QuarryContext } from "./quarry-context.js";

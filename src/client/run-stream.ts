@@ -1,5 +1,5 @@
 import type { StreamParser, StreamPart, TextResult, Usage } from "../models/model-codec.js";
-import { linkSignals } from "./link-signals.js";
+import { linkSignals } from "../resilience/link-signals.js";
 import type { ModelInfo } from "./model-info.js";
 import type { CallSpec, CallTarget, QuarryContext } from "./quarry-context.js";
 import type { StreamSink } from "./quarry-stream.js";

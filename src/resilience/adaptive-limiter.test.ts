@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock/manual-clock.js";
 import { AdaptiveLimiter } from "./adaptive-limiter.js";
@@ -39,6 +40,8 @@ async function drive(
   let throttles = 0;
   const end = minutes * 60_000;
   const controller = new AbortController();
+  // Every worker waits on this one signal (the scheduler gives each call a signal of its own).
+  setMaxListeners(workers + 1, controller.signal);
   const loops = Array.from({ length: workers }, async () => {
     while (clock.now() < end) {
       let permit: Permit;

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock/manual-clock.js";
 import { RetryError } from "../errors/retry-error.js";
@@ -359,6 +360,49 @@ describe("Scheduler", () => {
     controller.abort(new Error("stop"));
     await expect(running).rejects.toThrow("stop");
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("gives every attempt a signal of its own; a signal shared by many calls carries one listener", async () => {
+    const clock = new ManualClock();
+    const runner = scheduler(clock, { limits: { "*": { concurrency: 4, tpm: 1e9, rpm: 1e6 } } });
+    const shared = new AbortController();
+    const seen: AbortSignal[] = [];
+    const hanging = () =>
+      call(
+        ({ signal }) => {
+          seen.push(signal);
+          // An attempt that leaves its listener behind, as careless code does.
+          signal.addEventListener("abort", () => {});
+          return new Promise<Reply>(() => {});
+        },
+        { signal: shared.signal },
+      );
+    // Twenty calls on one signal: four in flight, sixteen queued in the limiter.
+    const runs = Array.from({ length: 20 }, () => runner.run(hanging()));
+    for (const run of runs) run.catch(() => {});
+    await clock.advance(0);
+    expect(seen).toHaveLength(4);
+    expect(new Set(seen).size).toBe(4);
+    expect(seen).not.toContain(shared.signal);
+    expect(getEventListeners(shared.signal, "abort")).toHaveLength(1);
+    shared.abort(new Error("stop"));
+    for (const run of runs) await expect(run).rejects.toThrow("stop");
+    // Without a signal, attempts still get distinct ones (nothing shared accumulates listeners).
+    const unsignalled: AbortSignal[] = [];
+    await settle(
+      clock,
+      Promise.all(
+        [1, 2].map(() =>
+          runner.run(
+            call(async ({ signal }) => {
+              unsignalled.push(signal);
+              return { text: "ok", outputTokens: 5 };
+            }),
+          ),
+        ),
+      ),
+    );
+    expect(unsignalled[0]).not.toBe(unsignalled[1]);
   });
 
   it("spreads calls over several lanes, each with its own limiter", async () => {

@@ -11,6 +11,7 @@ import {
   validateKnownLimits,
 } from "./adaptive-limiter.js";
 import { type BackoffOptions, backoff, type Random, validateBackoff } from "./backoff.js";
+import { linkSignals } from "./link-signals.js";
 import { OutputLengthLearner, type OutputLengthLearnerOptions } from "./output-length-learner.js";
 import type { RequestCost } from "./rate-limiter.js";
 import { RetryBudget, type RetryBudgetOptions } from "./retry-budget.js";
@@ -125,8 +126,6 @@ interface ResolvedRetry {
   readonly quotaMaxWaitMs: number;
 }
 
-const NEVER_ABORTED = new AbortController().signal;
-
 type Listeners = { [E in SchedulerEventName]: SchedulerListener<E>[] };
 
 /** A reply cut off at a learned limit is re-run first with this many times that limit. */
@@ -201,13 +200,16 @@ export class Scheduler {
   /** Runs a call to success or to a `RetryError`; rejects with the abort reason if aborted. */
   async run<T>(call: ScheduledCall<T>): Promise<T> {
     const full = validateCall(call);
-    const signal = call.signal ?? NEVER_ABORTED;
-    if (signal.aborted) throw abortReason(signal);
+    if (call.signal?.aborted) throw abortReason(call.signal);
+    // A signal of the call's own: what the limiter, the backoff and the attempt add listens
+    // there, and a signal shared by many calls carries one listener, not one per call.
+    const linked = linkSignals(call.signal);
     this.#calls++;
     this.#pending++;
     try {
-      return await this.#run(call, full, signal);
+      return await this.#run(call, full, linked.signal);
     } finally {
+      linked.dispose();
       this.#pending--;
       if (this.#pending === 0 && this.#listeners.idle.length > 0)
         this.#emit("idle", { at: this.#clock.now() });
@@ -247,7 +249,10 @@ export class Scheduler {
     return limiter;
   }
 
-  async #run<T>(call: ScheduledCall<T>, full: number, signal: AbortSignal): Promise<T> {
+  async #run<T>(call: ScheduledCall<T>, full: number, own: AbortSignal | undefined): Promise<T> {
+    // The attempt always gets a signal, and one of its own: listeners an attempt leaves on a
+    // signal shared by every call without one would pile up there for good.
+    const signal = own ?? new AbortController().signal;
     const auto = call.maxTokens === "auto";
     const burndown = call.outputBurndown ?? 1;
     const lengthKey = call.lengthKey ?? (typeof call.lane === "string" ? call.lane : call.lane[0]!);
@@ -280,9 +285,8 @@ export class Scheduler {
       const limiter = this.#pick(call.lane, cost);
       picked = limiter;
       const queuedAt = this.#clock.now();
-      // The caller's own signal (not the never-aborted stand-in) so that no listener is added
-      // to a signal shared by every call.
-      const permit = await limiter.acquire(cost, call.signal, attempt > 1);
+      // Without a signal to follow, the limiter needs no listener at all.
+      const permit = await limiter.acquire(cost, own, attempt > 1);
       const { maxTokens } = permit.cost;
       const startedAt = this.#clock.now();
       this.#sent++;
@@ -299,7 +303,7 @@ export class Scheduler {
       let result: T;
       try {
         const pending = call.attempt({ attempt, lane: limiter.lane, maxTokens, signal });
-        result = signal === NEVER_ABORTED ? await pending : await untilAborted(pending, signal);
+        result = own === undefined ? await pending : await untilAborted(pending, signal);
       } catch (error) {
         this.#inFlight--;
         if (signal.aborted) {
@@ -352,7 +356,7 @@ export class Scheduler {
             waitMs,
             error,
           });
-        if (waitMs > 0) await this.#clock.sleep(waitMs, call.signal);
+        if (waitMs > 0) await this.#clock.sleep(waitMs, own);
         continue;
       }
       this.#inFlight--;
