@@ -49,7 +49,10 @@ import type { ToolSet } from "./tool-set.js";
  * if (!reply.blocked) console.log(reply.text);
  */
 export class Quarry {
-  /** The AWS SDK client calls are sent with (exposed for middleware and tests). */
+  /**
+   * The AWS SDK client calls are sent with (exposed for middleware and tests). Add middleware
+   * before the first call: the client caches its stack per command class (`cacheMiddleware`).
+   */
   readonly client: BedrockRuntimeClient;
   /** The scheduler: pass it to another `Quarry` to share lanes, limits and the retry budget. */
   readonly scheduler: Scheduler;
