@@ -62,43 +62,48 @@ function quarryFor(url: string, protocol: "http1" | "http2") {
   return quarry;
 }
 
+type Quarry = ReturnType<typeof quarryFor>;
+
+/** Each kind of call, how to start it with a signal, and the path its request goes to. */
+const CASES: readonly {
+  readonly name: string;
+  readonly protocol: "http1" | "http2";
+  readonly path: string;
+  readonly start: (quarry: Quarry, signal: AbortSignal) => Promise<unknown>;
+}[] = [
+  ...(["http1", "http2"] as const).map((protocol) => ({
+    name: `InvokeModel (${protocol})`,
+    protocol,
+    path: "invoke",
+    start: (quarry: Quarry, signal: AbortSignal) =>
+      quarry.invoke({ prompt: "Lake", maxTokens: 50, signal }),
+  })),
+  {
+    name: "event-stream",
+    protocol: "http1",
+    path: "invoke-with-response-stream",
+    start: (quarry, signal) => quarry.stream({ prompt: "Lake", maxTokens: 50, signal }).result(),
+  },
+  {
+    name: "Converse",
+    protocol: "http1",
+    path: "converse",
+    start: (quarry, signal) => quarry.converse({ prompt: "Lake", maxTokens: 50, signal }),
+  },
+];
+
 describe("a call's abort signal reaches its HTTP request", () => {
-  for (const protocol of ["http1", "http2"] as const) {
-    it(`closes an unanswered InvokeModel request when aborted (${protocol})`, async () => {
+  for (const { name, protocol, path, start } of CASES) {
+    it(`closes an unanswered ${name} request when aborted`, async () => {
       const server = await silentServer(protocol);
       const quarry = quarryFor(server.url, protocol);
       const controller = new AbortController();
-      const call = quarry.invoke({ prompt: "Lake", maxTokens: 50, signal: controller.signal });
+      const call = start(quarry, controller.signal);
       const request = await server.nextRequest;
-      expect(request.path).toBe(`/model/${encodeURIComponent(HAIKU)}/invoke`);
+      expect(request.path).toBe(`/model/${encodeURIComponent(HAIKU)}/${path}`);
       controller.abort(new Error("caller gave up"));
       await expect(call).rejects.toThrow();
       await request.closed;
     });
   }
-
-  it("closes an unanswered event-stream request when aborted", async () => {
-    const server = await silentServer("http1");
-    const quarry = quarryFor(server.url, "http1");
-    const controller = new AbortController();
-    const stream = quarry.stream({ prompt: "Lake", maxTokens: 50, signal: controller.signal });
-    const result = stream.result();
-    const request = await server.nextRequest;
-    expect(request.path).toBe(`/model/${encodeURIComponent(HAIKU)}/invoke-with-response-stream`);
-    controller.abort(new Error("caller gave up"));
-    await expect(result).rejects.toThrow();
-    await request.closed;
-  });
-
-  it("closes an unanswered Converse request when aborted", async () => {
-    const server = await silentServer("http1");
-    const quarry = quarryFor(server.url, "http1");
-    const controller = new AbortController();
-    const call = quarry.converse({ prompt: "Lake", maxTokens: 50, signal: controller.signal });
-    const request = await server.nextRequest;
-    expect(request.path).toBe(`/model/${encodeURIComponent(HAIKU)}/converse`);
-    controller.abort(new Error("caller gave up"));
-    await expect(call).rejects.toThrow();
-    await request.closed;
-  });
 });

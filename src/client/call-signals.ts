@@ -38,7 +38,7 @@ const carryCallSignals: Pluggable<object, object> = {
   },
 };
 
-/** Installs the plugin once on a client built with the handler from `signalledHandler`. */
+/** Installs the plugin once on a client whose request handler is a `SignalledHandler`. */
 export function installCallSignals(client: BedrockRuntimeClient): void {
   client.middlewareStack.use(carryCallSignals as Parameters<typeof client.middlewareStack.use>[0]);
 }

@@ -9,6 +9,11 @@ const COST = { inputTokens: 500, maxTokens: 500, outputBurndown: 1 }; // reserve
 const USAGE = { inputTokens: 500, outputTokens: 100 }; // charges 600
 
 /** Acquires a permit, advancing the manual clock in 100 ms steps until it is granted. */
+/** The service refused the call granted as `permit` (a token throttle). */
+function throttled(limiter: AdaptiveLimiter, permit: Permit): void {
+  limiter.record({ permit, kind: "throttled", name: "ThrottlingException" });
+}
+
 async function grantSoon(limiter: AdaptiveLimiter, clock: ManualClock): Promise<Permit> {
   let permit: Permit | undefined;
   void limiter.acquire(COST).then((granted) => {
@@ -54,7 +59,7 @@ async function drive(
       if (!provider.tryTake(permit.reservedTokens)) {
         throttles++;
         await clock.sleep(20);
-        limiter.record({ permit, kind: "throttled", name: "ThrottlingException" });
+        throttled(limiter, permit);
         continue;
       }
       await clock.sleep(2_000);
@@ -134,8 +139,7 @@ describe("AdaptiveLimiter", () => {
   it("a throttle after a window wide enough measures the limit between the two sync points", async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveLimiter({ clock });
-    const throttle = (permit: Permit) =>
-      limiter.record({ permit, kind: "throttled", name: "ThrottlingException" });
+    const throttle = (permit: Permit) => throttled(limiter, permit);
     // The first refusal is only a sync point: the limit is at least what went through.
     throttle(await grantSoon(limiter, clock));
     const anchoredAt = clock.now();
@@ -159,8 +163,7 @@ describe("AdaptiveLimiter", () => {
   it("during the search, a refusal too soon to measure bounds the limit from both sides", async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveLimiter({ clock });
-    const throttle = (permit: Permit) =>
-      limiter.record({ permit, kind: "throttled", name: "ThrottlingException" });
+    const throttle = (permit: Permit) => throttled(limiter, permit);
     throttle(await grantSoon(limiter, clock));
     const anchoredAt = clock.now();
     const lower = limiter.snapshot().tokensPerMinute!;
@@ -187,8 +190,7 @@ describe("AdaptiveLimiter", () => {
   it("a refusal of a call granted before the last adjustment adjusts nothing", async () => {
     const clock = new ManualClock();
     const limiter = new AdaptiveLimiter({ clock });
-    const throttle = (permit: Permit) =>
-      limiter.record({ permit, kind: "throttled", name: "ThrottlingException" });
+    const throttle = (permit: Permit) => throttled(limiter, permit);
     throttle(await grantSoon(limiter, clock));
     const early = await grantSoon(limiter, clock);
     for (let call = 0; call < 10; call++) {

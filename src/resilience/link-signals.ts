@@ -26,12 +26,10 @@ export function linkSignals(...sources: readonly (AbortSignal | undefined)[]): L
     return { signal: controller.signal, dispose() {} };
   }
   for (const source of present) followersOf(source).add(controller);
-  let disposed = false;
   return {
     signal: controller.signal,
+    // Deleting from a set is idempotent: safe to call twice.
     dispose() {
-      if (disposed) return;
-      disposed = true;
       for (const source of present) followers.get(source)?.delete(controller);
     },
   };
@@ -41,20 +39,18 @@ export function linkSignals(...sources: readonly (AbortSignal | undefined)[]): L
 const followers = new WeakMap<AbortSignal, Set<AbortController>>();
 
 function followersOf(source: AbortSignal): Set<AbortController> {
-  let linked = followers.get(source);
-  if (!linked) {
-    const set = new Set<AbortController>();
-    linked = set;
-    followers.set(source, set);
-    source.addEventListener(
-      "abort",
-      () => {
-        const now = [...set];
-        set.clear();
-        for (const controller of now) controller.abort(source.reason);
-      },
-      { once: true },
-    );
-  }
+  const known = followers.get(source);
+  if (known) return known;
+  const linked = new Set<AbortController>();
+  followers.set(source, linked);
+  source.addEventListener(
+    "abort",
+    () => {
+      const now = [...linked];
+      linked.clear();
+      for (const controller of now) controller.abort(source.reason);
+    },
+    { once: true },
+  );
   return linked;
 }
